@@ -1,0 +1,118 @@
+"""The scenario file, as pydantic models: what users write, validated strictly.
+
+Unknown keys are errors (a typo must not be silently ignored), and every field that names
+something from a registry (task source, graph, mode) is checked against it so the error says
+what the valid choices are. `ponder scenario schema` prints the JSON schema of `Scenario`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ponder.llm import DEFAULT_MODEL, LocalModelEntry
+from ponder.tasks import source_names
+
+GRAPH_MODES: dict[str, tuple[str, ...]] = {"refine": ("reflexion", "self-refine")}
+RoleName = Literal["actor", "reflector", "critic", "judge"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RoleSettings(_Strict):
+    """Overrides for one agent role; anything left out comes from the scenario's top level."""
+
+    model: str | None = Field(None, description="litellm model string for this role")
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int | None = Field(None, gt=0)
+    prompts: dict[str, str] = Field(
+        default_factory=dict, description="replacements for parts of the role's prompt templates"
+    )
+    model_params: dict[str, Any] = Field(
+        default_factory=dict, description="extra litellm arguments for this role (api_base, ...)"
+    )
+
+
+class TaskSpec(_Strict):
+    """Where the tasks come from."""
+
+    source: str = Field(description=f"one of: {', '.join(source_names())}")
+    seed: int = 0
+    limit: int = Field(10, ge=1, le=100_000)
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="generator settings passed to the task source"
+    )
+    path: Path | None = Field(None, description="task file (JSONL or YAML) for source 'file'")
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if value not in source_names():
+            raise ValueError(f"unknown task source '{value}' (choose from {', '.join(source_names())})")
+        return value
+
+
+class BudgetSpec(_Strict):
+    """Run-wide limits, checked before every model call."""
+
+    max_calls: int | None = Field(None, ge=1)
+    max_tokens: int | None = Field(None, ge=1)
+    max_cost_usd: float | None = Field(None, gt=0)
+
+
+class Scenario(_Strict):
+    """One runnable experiment: tasks, graph, models, limits and where results go."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    model: str = Field(DEFAULT_MODEL, description="litellm model string; local/... runs in-process")
+    tasks: TaskSpec
+    graph: str = Field("refine", description=f"one of: {', '.join(GRAPH_MODES)}")
+    mode: str = Field("reflexion", description="graph mode, e.g. reflexion or self-refine")
+    max_trials: int = Field(3, ge=1, le=50, description="attempts (or refine rounds) per task")
+    reflection_window: int = Field(3, ge=0, le=50)
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(256, gt=0, description="completion tokens per call")
+    timeout_s: float = Field(120.0, gt=0, description="per-call timeout in seconds")
+    model_params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="extra litellm arguments for every call, e.g. api_base for a vLLM server",
+    )
+    concurrency: int = Field(1, ge=1, le=256, description="tasks run at the same time")
+    roles: dict[RoleName, RoleSettings] = Field(default_factory=dict)
+    budget: BudgetSpec = Field(default_factory=BudgetSpec)
+    output_dir: Path = Field(Path("runs"), description="run directories are created under it")
+    local_models: dict[str, LocalModelEntry] = Field(
+        default_factory=dict, description="named GGUF files usable as local/<name>"
+    )
+
+    @field_validator("graph")
+    @classmethod
+    def _known_graph(cls, value: str) -> str:
+        if value not in GRAPH_MODES:
+            raise ValueError(f"unknown graph '{value}' (choose from {', '.join(GRAPH_MODES)})")
+        return value
+
+    @model_validator(mode="after")
+    def _mode_fits_graph(self) -> Scenario:
+        modes = GRAPH_MODES[self.graph]
+        if self.mode not in modes:
+            raise ValueError(f"mode: graph '{self.graph}' has no mode '{self.mode}' (choose from {', '.join(modes)})")
+        if self.tasks.source == "file" and self.tasks.path is None:
+            raise ValueError("tasks.path: the 'file' task source needs a path")
+        return self
+
+    def role(self, name: RoleName) -> RoleSettings:
+        """Settings of a role with the scenario's defaults filled in."""
+        given = self.roles.get(name, RoleSettings())
+        return RoleSettings(
+            model=given.model or self.model,
+            temperature=self.temperature if given.temperature is None else given.temperature,
+            max_tokens=given.max_tokens or self.max_tokens,
+            prompts=given.prompts,
+            model_params=self.model_params | given.model_params,
+        )
