@@ -16,7 +16,7 @@ from typing import Any
 
 import litellm
 
-from ponder.errors import BudgetExceeded, LLMCallError, RemoteCallBlocked
+from ponder.errors import BudgetExceeded, LLMCallError, PonderError, RemoteCallBlocked
 from ponder.llm import embedded, local_models
 from ponder.llm.ledger import CallRecord, Ledger
 from ponder.llm.redact import redact
@@ -133,7 +133,7 @@ class LLM:
                 with attempt:
                     tries += 1
                     return await self._call(request), tries
-        except LLMCallError:
+        except PonderError:
             raise
         except Exception as error:  # litellm maps every provider failure to its own classes
             cause = redact(describe(error))

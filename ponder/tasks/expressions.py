@@ -73,7 +73,7 @@ def _usage_problems(used: list[int], allowed: list[int], must_use_all: bool) -> 
     if must_use_all:
         missing = sorted((can - have).elements())
         if missing:
-            problems.append(f"does not use {', '.join(map(str, missing))}")
+            problems.append(f"does not use {' or '.join(map(str, missing))}")
     return problems
 
 

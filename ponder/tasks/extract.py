@@ -11,12 +11,13 @@ import re
 from fractions import Fraction
 
 _MARKERS = re.compile(
-    r"(?:final\s+answer\s*(?:is|:)|answer\s*(?:is|:)|####|result\s*(?:is|:)|=>)\s*",
+    r"(?:(?:final\s+answer|answer|result)\s*(?:is\b\s*:?|:)|####|=>)\s*",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
 _FRAC = re.compile(r"\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}")
 _EXPRESSION_CHARS = re.compile(r"^[\d\s+\-*/×÷().xX]+$")
+_EXPRESSION_SPAN = re.compile(r"[\d(][\d\s+\-*/().]*[\d)]")
 
 
 def extract_boxed(text: str) -> str | None:
@@ -108,7 +109,9 @@ def extract_expression(text: str) -> str | None:
             if _EXPRESSION_CHARS.match(cleaned) and re.search(r"[+\-*/]", cleaned):
                 return cleaned
     for line in reversed(text.strip().splitlines()):
-        cleaned = _clean_expression(line)
-        if cleaned and _EXPRESSION_CHARS.match(cleaned) and re.search(r"\d\s*[+\-*/]", cleaned):
-            return cleaned
+        left_of_equals = _clean_expression(line).split("=")[0]
+        spans = [span.strip() for span in _EXPRESSION_SPAN.findall(left_of_equals)]
+        with_operator = [span for span in spans if re.search(r"\d\s*[+\-*/]", span)]
+        if with_operator:
+            return with_operator[-1]
     return None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ponder.tasks.base import Feedback
-from ponder.tasks.extract import extract_answer, parse_number
+from ponder.tasks.extract import extract_number, parse_number
 
 ANSWER_FORMAT = "End your reply with a final line of the form 'Answer: <number>'."
 
@@ -32,7 +32,8 @@ class NumericTask:
         return ANSWER_FORMAT
 
     def extract(self, reply: str) -> str | None:
-        return extract_answer(reply)
+        value = extract_number(reply)
+        return None if value is None else _show(value)
 
     def check(self, answer: str) -> Feedback:
         value = parse_number(answer)
