@@ -13,7 +13,7 @@ from ponder.scenario.schema import Scenario
 
 
 def _field_path(location: tuple[int | str, ...]) -> str:
-    parts = [str(part) for part in location if not str(part).startswith("function-")]
+    parts = [str(part) for part in location if not str(part).startswith("function-") and part != "[key]"]
     return ".".join(parts)
 
 

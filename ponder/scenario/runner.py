@@ -8,6 +8,7 @@ what finished is saved and the report says why it stopped.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Protocol

@@ -1,0 +1,5 @@
+"""`python -m ponder` runs the command-line interface."""
+
+from ponder.cli.app import main
+
+main()
