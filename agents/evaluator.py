@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ponder.agents import _prompts
+
 from ponder.llm import LLM
 from ponder.tasks import Feedback, Task
 
@@ -33,7 +34,9 @@ class Evaluator:
         user = _prompts.render(
             self.templates["user"], problem=task.prompt(), answer=_prompts.quoted(reply)
         )
-        verdict = (await self.judge.complete(_prompts.chat(self.templates["system"].strip(), user))).text
+        verdict = (
+            await self.judge.complete(_prompts.chat(self.templates["system"].strip(), user))
+        ).text
         match = _VERDICT.search(verdict)
         if match is None:
             return Feedback(False, 0.0, f"The judge gave no clear verdict: {verdict.strip()[:300]}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ponder.agents import _prompts
+
 from ponder.llm import LLM
 from ponder.tasks import Feedback, Task
 

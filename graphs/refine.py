@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
@@ -50,6 +50,9 @@ class RefineState(TypedDict, total=False):
     critiques: Annotated[list[str], operator.add]
     solved: bool
     stop_reason: str
+
+
+RefineGraph = CompiledStateGraph["RefineState", "RefineContext", "RefineState", "RefineState"]
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def build_refine_graph(
     max_trials: int = 3,
     reflection_window: int = 3,
     checkpointer: Checkpointer = None,
-) -> CompiledStateGraph[RefineState, RefineContext, RefineState, RefineState]:
+) -> RefineGraph:
     """Compile the graph. `reflection_window` bounds how many past reflections the actor reads."""
     if max_trials < 1:
         raise ValueError("max_trials must be at least 1")
@@ -169,14 +172,14 @@ def build_refine_graph(
         graph.add_edge("score", "done")
         graph.add_edge("done", END)
     compiled = graph.compile(checkpointer=checkpointer, name=f"refine-{mode}")
-    return compiled.with_config(recursion_limit=recursion_limit(max_trials))  # type: ignore[return-value]
+    return compiled.with_config(recursion_limit=recursion_limit(max_trials))
 
 
 StepCallback = Callable[[str, dict[str, Any]], None]
 
 
 async def solve(
-    graph: CompiledStateGraph[RefineState, RefineContext, RefineState, RefineState],
+    graph: RefineGraph,
     task: Task,
     *,
     notes: list[str] | None = None,
@@ -193,7 +196,7 @@ async def solve(
     if graph.checkpointer is not None:
         snapshot = await graph.aget_state(config)
         if snapshot.values and not snapshot.next:
-            return snapshot.values  # type: ignore[return-value]  (finished before a restart)
+            return cast(RefineState, snapshot.values)  # finished before a restart
         if snapshot.next:
             start = None  # an interrupted run: continue from its last completed node
     final: RefineState = {}

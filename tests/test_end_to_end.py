@@ -15,14 +15,27 @@ pytestmark = [pytest.mark.embedded, requires_embedded]
 
 def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, timeout=600, cwd=cwd, env=dict(os.environ)
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+        env=dict(os.environ),
     )
 
 
 def test_quickstart_one_task_with_the_embedded_model(tmp_path: Path) -> None:
     result = run(
-        "-m", "ponder", "run", "scenarios/quickstart.yaml",
-        "--limit", "1", "--max-trials", "2", "--output-dir", str(tmp_path),
+        "-m",
+        "ponder",
+        "run",
+        "scenarios/quickstart.yaml",
+        "--limit",
+        "1",
+        "--max-trials",
+        "2",
+        "--output-dir",
+        str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     assert "basic_arithmetic-7-0" in result.stdout and "total" in result.stdout
@@ -52,7 +65,10 @@ def test_budget_stop_with_the_embedded_model_then_resume(tmp_path: Path) -> None
     resumed = run("-m", "ponder", "run", str(scenario), "--quiet", "--resume", run_id)
     assert resumed.returncode == 0, resumed.stderr
     results = (tmp_path / "runs" / run_id / "results.jsonl").read_text().splitlines()
-    assert sorted(json.loads(line)["task_id"] for line in results) == ["basic_arithmetic-1-0", "basic_arithmetic-1-1"]
+    assert sorted(json.loads(line)["task_id"] for line in results) == [
+        "basic_arithmetic-1-0",
+        "basic_arithmetic-1-1",
+    ]
 
 
 def test_refine_in_code_example_runs() -> None:

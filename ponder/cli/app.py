@@ -15,7 +15,9 @@ from ponder.errors import BudgetExceeded, PonderError, UsageError
 from ponder.llm.redact import redact
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-scenario_app = typer.Typer(no_args_is_help=True, help="Validate scenario files and print their schema.")
+scenario_app = typer.Typer(
+    no_args_is_help=True, help="Validate scenario files and print their schema."
+)
 graph_app = typer.Typer(no_args_is_help=True, help="Inspect agent graphs.")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(graph_app, name="graph")
@@ -98,7 +100,9 @@ def scenario_check(files: Annotated[list[Path], typer.Argument(help="scenario fi
             errors.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
             failed = error
             continue
-        console.print(f"{file}: ok ({scenario.name}, {scenario.graph}/{scenario.mode})", highlight=False)
+        console.print(
+            f"{file}: ok ({scenario.name}, {scenario.graph}/{scenario.mode})", highlight=False
+        )
     if failed is not None:
         raise typer.Exit(failed.exit_code)
 
@@ -118,7 +122,7 @@ def graph_draw(
         if mode not in MODES:
             raise UsageError(f"graph refine has no mode '{mode}' (choose from {', '.join(MODES)})")
         agents = RefineAgents.from_llm(ScriptedLLM.from_replies([]))
-        graph = build_refine_graph(agents, mode=mode)  # type: ignore[arg-type]
+        graph = build_refine_graph(agents, mode=mode)
     except PonderError as error:
         raise _fail(error) from None
     print(graph.get_graph().draw_mermaid())

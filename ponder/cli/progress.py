@@ -46,7 +46,9 @@ class RichProgress:
         )
 
     def task_started(self, task_id: str, max_trials: int) -> None:
-        self._bars[task_id] = self.progress.add_task(f"  {task_id}", total=max_trials, status="trial 1")
+        self._bars[task_id] = self.progress.add_task(
+            f"  {task_id}", total=max_trials, status="trial 1"
+        )
 
     def trial_finished(self, task_id: str, trial: int) -> None:
         self.progress.update(self._bars[task_id], completed=trial, status=f"trial {trial}")

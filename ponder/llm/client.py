@@ -75,7 +75,9 @@ class LLM:
             limit = max_tokens if max_tokens is not None else self.max_tokens
             if allowance is not None:
                 if allowance <= 0:
-                    raise BudgetExceeded("token", self.ledger.budget.max_tokens or 0, self.ledger.totals.tokens)
+                    raise BudgetExceeded(
+                        "token", self.ledger.budget.max_tokens or 0, self.ledger.totals.tokens
+                    )
                 limit = min(limit, allowance)
             request: dict[str, Any] = {
                 "model": self.model,
@@ -161,8 +163,13 @@ def _usage_of(response: Any) -> Usage:
 
 
 def _cost_of(response: Any, model: str) -> float:
+    """Litellm prices each response from its cost map as it builds it; reuse that figure."""
     if is_local(model):
         return 0.0
+    hidden = getattr(response, "_hidden_params", None) or {}
+    cost = hidden.get("response_cost")
+    if cost is not None:
+        return float(cost)
     try:
         return float(litellm.completion_cost(completion_response=response) or 0.0)
     except Exception:  # models missing from litellm's cost map cost what we cannot know

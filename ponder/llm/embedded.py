@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import os
 import threading
 import time
 from typing import Any
 
 import litellm
-from litellm import CustomLLM
+from litellm.exceptions import Timeout
+from litellm.llms.custom_llm import CustomLLM
 from litellm.utils import custom_llm_setup
 
 from ponder.llm import local_models
@@ -41,12 +43,15 @@ class _LoadedModel:
             self.llama.close()
 
 
-class EmbeddedProvider(CustomLLM):  # type: ignore[misc]
+class EmbeddedProvider(CustomLLM):
     """litellm handler that serves `local/<model>` from llama.cpp in this process."""
 
     def __init__(self, n_threads: int | None = None) -> None:
         super().__init__()
-        self.n_threads = n_threads
+        # llama-cpp-python defaults to half the cores; generation is faster on all of them.
+        self.n_threads = (
+            n_threads or int(os.environ.get("PONDER_LLAMA_THREADS", 0)) or os.cpu_count()
+        )
         self._models: dict[str, _LoadedModel] = {}
         self._load_lock = threading.Lock()
 
@@ -62,7 +67,7 @@ class EmbeddedProvider(CustomLLM):  # type: ignore[misc]
                 loaded.close()
             self._models.clear()
 
-    def completion(self, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
+    def completion(self, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:  # type: ignore[override]
         params: dict[str, Any] = dict(kwargs.get("optional_params") or {})
         timeout = kwargs.get("timeout")
         deadline = time.monotonic() + float(timeout) if isinstance(timeout, int | float) else None
@@ -72,10 +77,12 @@ class EmbeddedProvider(CustomLLM):  # type: ignore[misc]
         choices, prompt_tokens, completion_tokens = [], 0, 0
         with loaded.lock:
             for index in range(samples):
-                result = self._generate(loaded, messages, params, (base_seed + index) % _MAX_SEED, deadline)
+                result = self._generate(
+                    loaded, messages, params, (base_seed + index) % _MAX_SEED, deadline
+                )
                 choice = result["choices"][0]
                 if deadline is not None and time.monotonic() > deadline:
-                    raise litellm.Timeout(
+                    raise Timeout(
                         message=f"local generation passed its {timeout}s timeout",
                         model=model,
                         llm_provider=local_models.PROVIDER,
@@ -84,7 +91,9 @@ class EmbeddedProvider(CustomLLM):  # type: ignore[misc]
                     litellm.Choices(
                         index=index,
                         finish_reason=choice.get("finish_reason") or "stop",
-                        message=litellm.Message(role="assistant", content=choice["message"]["content"] or ""),
+                        message=litellm.Message(
+                            role="assistant", content=choice["message"]["content"] or ""
+                        ),
                     )
                 )
                 prompt_tokens += result["usage"]["prompt_tokens"]
@@ -118,8 +127,9 @@ class EmbeddedProvider(CustomLLM):  # type: ignore[misc]
                 logits[:] = -float("inf")
                 logits[eos] = 0.0
             return logits
+
         stop = params.get("stop")
-        result: dict[str, Any] = loaded.llama.create_chat_completion(
+        result: Any = loaded.llama.create_chat_completion(
             messages=messages,  # type: ignore[arg-type]
             max_tokens=params.get("max_tokens") or params.get("max_completion_tokens") or 256,
             temperature=float(params.get("temperature", 0.7)),
@@ -128,9 +138,9 @@ class EmbeddedProvider(CustomLLM):  # type: ignore[misc]
             seed=seed,
             logits_processor=LogitsProcessorList([end_after_deadline]),
         )
-        return result
+        return dict(result)
 
-    async def acompletion(self, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
+    async def acompletion(self, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:  # type: ignore[override]
         return await asyncio.to_thread(self.completion, model, messages, **kwargs)
 
 
@@ -145,7 +155,9 @@ def register() -> EmbeddedProvider:
         if _provider is None:
             _provider = EmbeddedProvider()
             atexit.register(_provider.close)
-        entries = [e for e in litellm.custom_provider_map if e.get("provider") != local_models.PROVIDER]
+        entries = [
+            e for e in litellm.custom_provider_map if e.get("provider") != local_models.PROVIDER
+        ]
         litellm.custom_provider_map = [
             *entries,
             {"provider": local_models.PROVIDER, "custom_handler": _provider},

@@ -134,7 +134,7 @@ class Ledger:
     @staticmethod
     def read_trace(path: Path) -> tuple[Totals, dict[str, Totals]]:
         """Run and per-task totals of an existing trace, so a resumed run keeps its counts."""
-        totals, by_task = Totals(), {}
+        totals, by_task = Totals(), dict[str, Totals]()
         if not path.exists():
             return totals, {}
         for line in path.read_text(encoding="utf-8").splitlines():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import litellm
+from litellm import exceptions as provider
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -18,19 +18,19 @@ from tenacity import (
 )
 
 _FATAL: tuple[type[BaseException], ...] = (
-    litellm.AuthenticationError,
-    litellm.PermissionDeniedError,
-    litellm.BadRequestError,
-    litellm.NotFoundError,
-    litellm.UnsupportedParamsError,
+    provider.AuthenticationError,
+    provider.PermissionDeniedError,
+    provider.BadRequestError,
+    provider.NotFoundError,
+    provider.UnsupportedParamsError,
 )
 _TRANSIENT: tuple[type[BaseException], ...] = (
-    litellm.RateLimitError,
-    litellm.Timeout,
-    litellm.APIConnectionError,
-    litellm.InternalServerError,
-    litellm.ServiceUnavailableError,
-    litellm.BadGatewayError,
+    provider.RateLimitError,
+    provider.Timeout,
+    provider.APIConnectionError,
+    provider.InternalServerError,
+    provider.ServiceUnavailableError,
+    provider.BadGatewayError,
     TimeoutError,
 )
 
@@ -48,12 +48,12 @@ def is_transient(error: BaseException) -> bool:
 def describe(error: BaseException) -> str:
     """A one-line cause for the user: the kind of failure and the provider's first line."""
     kind = {
-        litellm.AuthenticationError: "authentication failed (check the API key variable)",
-        litellm.PermissionDeniedError: "permission denied",
-        litellm.NotFoundError: "model not found",
-        litellm.RateLimitError: "rate limited",
-        litellm.Timeout: "timed out",
-        litellm.APIConnectionError: "connection failed",
+        provider.AuthenticationError: "authentication failed (check the API key variable)",
+        provider.PermissionDeniedError: "permission denied",
+        provider.NotFoundError: "model not found",
+        provider.RateLimitError: "rate limited",
+        provider.Timeout: "timed out",
+        provider.APIConnectionError: "connection failed",
     }
     label = next((text for cls, text in kind.items() if isinstance(error, cls)), None)
     label = label or type(error).__name__

@@ -41,7 +41,9 @@ class Script:
             if self._responder is not None:
                 return self._responder(messages)
             if not self._queue:
-                raise ScriptExhausted(f"scripted model has no reply left for call {len(self.prompts)}")
+                raise ScriptExhausted(
+                    f"scripted model has no reply left for call {len(self.prompts)}"
+                )
             return self._queue.pop(0)
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
-from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from ponder.agents import Actor, Critic, Evaluator, Reflector
 from ponder.graphs import RefineAgents, build_refine_graph
-from ponder.graphs.refine import Mode
+from ponder.graphs.refine import Mode, RefineGraph
 from ponder.llm import LLM, Ledger
 from ponder.scenario.schema import RoleName, Scenario
 
@@ -23,7 +22,9 @@ def default_llm(role: RoleName, scenario: Scenario, ledger: Ledger) -> LLM:
     assert settings.model is not None and settings.max_tokens is not None
     return LLM(
         model=settings.model,
-        temperature=settings.temperature if settings.temperature is not None else scenario.temperature,
+        temperature=settings.temperature
+        if settings.temperature is not None
+        else scenario.temperature,
         max_tokens=settings.max_tokens,
         timeout_s=scenario.timeout_s,
         ledger=ledger,
@@ -32,7 +33,9 @@ def default_llm(role: RoleName, scenario: Scenario, ledger: Ledger) -> LLM:
     )
 
 
-def build_agents(scenario: Scenario, ledger: Ledger, make_llm: LLMFactory = default_llm) -> RefineAgents:
+def build_agents(
+    scenario: Scenario, ledger: Ledger, make_llm: LLMFactory = default_llm
+) -> RefineAgents:
     def prompts(role: RoleName) -> dict[str, str]:
         return scenario.role(role).prompts
 
@@ -44,10 +47,10 @@ def build_agents(scenario: Scenario, ledger: Ledger, make_llm: LLMFactory = defa
     )
 
 
-GraphBuilder = Callable[[Scenario, RefineAgents, Checkpointer], CompiledStateGraph]  # type: ignore[type-arg]
+GraphBuilder = Callable[[Scenario, RefineAgents, Checkpointer], RefineGraph]
 
 
-def _refine(scenario: Scenario, agents: RefineAgents, checkpointer: Checkpointer) -> CompiledStateGraph:  # type: ignore[type-arg]
+def _refine(scenario: Scenario, agents: RefineAgents, checkpointer: Checkpointer) -> RefineGraph:
     return build_refine_graph(
         agents,
         mode=cast(Mode, scenario.mode),

@@ -13,7 +13,9 @@ from ponder.scenario.schema import Scenario
 
 
 def _field_path(location: tuple[int | str, ...]) -> str:
-    parts = [str(part) for part in location if not str(part).startswith("function-") and part != "[key]"]
+    parts = [
+        str(part) for part in location if not str(part).startswith("function-") and part != "[key]"
+    ]
     return ".".join(parts)
 
 
@@ -43,7 +45,11 @@ def parse_scenario(data: object, source: str, base_dir: Path | None = None) -> S
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
         raise validation_error(source, error) from None
-    if base_dir is not None and scenario.tasks.path is not None and not scenario.tasks.path.is_absolute():
+    if (
+        base_dir is not None
+        and scenario.tasks.path is not None
+        and not scenario.tasks.path.is_absolute()
+    ):
         scenario.tasks.path = base_dir / scenario.tasks.path
     if scenario.tasks.path is not None and not scenario.tasks.path.is_file():
         raise ScenarioError(source, "tasks.path", f"file not found: {scenario.tasks.path}")
@@ -60,5 +66,7 @@ def load_scenario(path: Path | str) -> Scenario:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(top level)"
-        raise ScenarioError(str(path), where, f"not valid YAML: {getattr(error, 'problem', error)}") from None
+        raise ScenarioError(
+            str(path), where, f"not valid YAML: {getattr(error, 'problem', error)}"
+        ) from None
     return parse_scenario(data, str(path), path.parent)

@@ -23,6 +23,7 @@ from ponder.scenario.run_dir import RunDirectory, TaskResult
 from ponder.scenario.schema import Scenario
 from ponder.tasks import Task, load_tasks
 
+
 class ProgressSink(Protocol):
     """Receives run events; the CLI draws progress bars from them, tests record them."""
 
@@ -30,6 +31,7 @@ class ProgressSink(Protocol):
     def task_started(self, task_id: str, max_trials: int) -> None: ...
     def trial_finished(self, task_id: str, trial: int) -> None: ...
     def task_finished(self, result: TaskResult) -> None: ...
+
 
 @dataclass
 class RunReport:
@@ -48,8 +50,10 @@ class RunReport:
     def solved(self) -> int:
         return sum(result.solved for result in self.results)
 
+
 def _task_spec(scenario: Scenario) -> dict[str, object]:
     return scenario.tasks.model_dump(mode="json")
+
 
 def _open_run(scenario: Scenario, resume: str | None) -> RunDirectory:
     if resume is None:
@@ -58,11 +62,13 @@ def _open_run(scenario: Scenario, resume: str | None) -> RunDirectory:
         return run
     run = RunDirectory.existing(scenario.output_dir, resume)
     if run.scenario.exists():
-
         stored = json.loads(run.scenario.read_text(encoding="utf-8"))
         if stored.get("tasks") != _task_spec(scenario):
-            raise UsageError(f"--resume {resume}: the scenario's tasks differ from those of the run")
+            raise UsageError(
+                f"--resume {resume}: the scenario's tasks differ from those of the run"
+            )
     return run
+
 
 def _result(task: Task, state: RefineState, ledger: Ledger, wall_s: float) -> TaskResult:
     feedback = state.get("feedback", [])
@@ -79,6 +85,7 @@ def _result(task: Task, state: RefineState, ledger: Ledger, wall_s: float) -> Ta
         stop_reason=state.get("stop_reason", ""),
         answer=answer,
     )
+
 
 async def run_scenario(
     scenario: Scenario,

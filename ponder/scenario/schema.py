@@ -52,7 +52,9 @@ class TaskSpec(_Strict):
     @classmethod
     def _known_source(cls, value: str) -> str:
         if value not in source_names():
-            raise ValueError(f"unknown task source '{value}' (choose from {', '.join(source_names())})")
+            raise ValueError(
+                f"unknown task source '{value}' (choose from {', '.join(source_names())})"
+            )
         return value
 
 
@@ -101,7 +103,9 @@ class Scenario(_Strict):
     def _mode_fits_graph(self) -> Scenario:
         modes = GRAPH_MODES[self.graph]
         if self.mode not in modes:
-            raise ValueError(f"mode: graph '{self.graph}' has no mode '{self.mode}' (choose from {', '.join(modes)})")
+            raise ValueError(
+                f"mode: graph '{self.graph}' has no mode '{self.mode}' (choose from {', '.join(modes)})"
+            )
         if self.tasks.source == "file" and self.tasks.path is None:
             raise ValueError("tasks.path: the 'file' task source needs a path")
         return self

@@ -1,4 +1,4 @@
-"""Reading a final answer out of messy model output.
+r"""Reading a final answer out of messy model output.
 
 Small models wrap answers in LaTeX, restate the question, add units, or trail off; each
 extractor tries the most explicit signal first (`\\boxed{}`, then an "Answer:" line, then
@@ -21,7 +21,7 @@ _EXPRESSION_SPAN = re.compile(r"[\d(][\d\s+\-*/().]*[\d)]")
 
 
 def extract_boxed(text: str) -> str | None:
-    """Content of the last `\\boxed{...}`, with nested braces balanced."""
+    r"""Content of the last `\boxed{...}`, with nested braces balanced."""
     start = text.rfind("\\boxed")
     if start < 0:
         return None
@@ -66,7 +66,7 @@ def parse_number(text: str) -> Fraction | None:
 
 def extract_last_number(text: str) -> str | None:
     matches = _NUMBER.findall(text.replace("−", "-"))
-    return matches[-1].replace(",", "").replace(" ", "") if matches else None
+    return str(matches[-1]).replace(",", "").replace(" ", "") if matches else None
 
 
 def extract_answer(text: str) -> str | None:
@@ -110,7 +110,7 @@ def extract_expression(text: str) -> str | None:
                 return cleaned
     for line in reversed(text.strip().splitlines()):
         left_of_equals = _clean_expression(line).split("=")[0]
-        spans = [span.strip() for span in _EXPRESSION_SPAN.findall(left_of_equals)]
+        spans = [str(span).strip() for span in _EXPRESSION_SPAN.findall(left_of_equals)]
         with_operator = [span for span in spans if re.search(r"\d\s*[+\-*/]", span)]
         if with_operator:
             return with_operator[-1]

@@ -38,7 +38,9 @@ class NumericTask:
     def check(self, answer: str) -> Feedback:
         value = parse_number(answer)
         if value is None:
-            return Feedback(False, 0.0, f"Your final answer '{answer}' is not a number. {ANSWER_FORMAT}")
+            return Feedback(
+                False, 0.0, f"Your final answer '{answer}' is not a number. {ANSWER_FORMAT}"
+            )
         if value == self.reference:
             return Feedback(True, 1.0, f"Correct: {_show(value)}.")
         return Feedback(

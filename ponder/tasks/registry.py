@@ -33,7 +33,9 @@ def load_tasks(
         return load_task_file(path)[:limit]
     if source not in gym.GYM_TASKS:
         raise ScenarioError(
-            origin, "tasks.source", f"unknown task source '{source}' (choose from {', '.join(source_names())})"
+            origin,
+            "tasks.source",
+            f"unknown task source '{source}' (choose from {', '.join(source_names())})",
         )
     try:
         return gym.generate(source, seed, limit, options or {})

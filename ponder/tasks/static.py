@@ -66,7 +66,9 @@ def _rows(path: Path) -> list[object]:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as error:
-                    raise ScenarioError(str(path), f"line {number}", f"not valid JSON ({error.msg})") from None
+                    raise ScenarioError(
+                        str(path), f"line {number}", f"not valid JSON ({error.msg})"
+                    ) from None
         return rows
     data = yaml.safe_load(text)
     if not isinstance(data, list):

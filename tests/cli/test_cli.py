@@ -17,9 +17,16 @@ runner = CliRunner()
 PONDER = [sys.executable, "-m", "ponder"]
 
 
-def ponder(*args: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+def ponder(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*PONDER, *args], capture_output=True, text=True, timeout=timeout, env=env or dict(os.environ), cwd=REPO
+        [*PONDER, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or dict(os.environ),
+        cwd=REPO,
     )
 
 
@@ -55,7 +62,11 @@ def test_run_with_a_bad_scenario_is_one_line_exit_2(tmp_path: Path) -> None:
 def test_graph_draw_prints_mermaid() -> None:
     result = runner.invoke(app, ["graph", "draw", "refine"])
     assert result.exit_code == 0
-    assert "graph TD;" in result.stdout and "act --> evaluate" in result.stdout and "reflect --> act" in result.stdout
+    assert (
+        "graph TD;" in result.stdout
+        and "act --> evaluate" in result.stdout
+        and "reflect --> act" in result.stdout
+    )
     refine = runner.invoke(app, ["graph", "draw", "refine", "--mode", "self-refine"])
     assert "act --> critique" in refine.stdout
     unknown = runner.invoke(app, ["graph", "draw", "maze"])
@@ -63,8 +74,16 @@ def test_graph_draw_prints_mermaid() -> None:
 
 
 class _Unauthorized(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        body = json.dumps({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key"}})
+    def do_POST(self) -> None:
+        body = json.dumps(
+            {
+                "error": {
+                    "message": "Incorrect API key provided",
+                    "type": "invalid_request_error",
+                    "code": "invalid_api_key",
+                }
+            }
+        )
         self.send_response(401)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -83,7 +102,9 @@ def unauthorized_server() -> Iterator[str]:
     server.shutdown()
 
 
-def test_authentication_error_is_one_line_and_hides_the_key(tmp_path: Path, unauthorized_server: str) -> None:
+def test_authentication_error_is_one_line_and_hides_the_key(
+    tmp_path: Path, unauthorized_server: str
+) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text(
         "name: auth\ntasks: {source: basic_arithmetic, limit: 1}\n"

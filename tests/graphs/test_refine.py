@@ -2,16 +2,21 @@ from fractions import Fraction
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
-
 from ponder.agents import DONE_MARKER, Actor, Critic, Evaluator, Reflector
 from ponder.graphs import RefineAgents, build_refine_graph, solve
+
 from ponder.llm import ScriptedLLM
 from ponder.tasks import NumericTask, OpenTask, load_tasks
 
 TASK = NumericTask("sum", "What is 17 + 25?", Fraction(42))
 
 
-def agents(actor: list[str], reflector: list[str] = (), critic: list[str] = (), judge: list[str] | None = None):  # type: ignore[no-untyped-def]
+def agents(
+    actor: list[str],
+    reflector: list[str] = (),
+    critic: list[str] = (),
+    judge: list[str] | None = None,
+):  # type: ignore[no-untyped-def]
     llms = {
         "actor": ScriptedLLM.from_replies(actor),
         "reflector": ScriptedLLM.from_replies(list(reflector)),
@@ -37,7 +42,11 @@ async def test_reflection_from_trial_one_reaches_the_prompt_of_trial_two() -> No
     first_prompt, second_prompt = (p[-1]["content"] for p in llms["actor"].prompts)
     assert "dropped the carry" not in first_prompt
     assert "- I dropped the carry when adding the tens" in second_prompt
-    assert second_prompt.index("<<<NOTES") < second_prompt.index("dropped the carry") < second_prompt.index("NOTES>>>")
+    assert (
+        second_prompt.index("<<<NOTES")
+        < second_prompt.index("dropped the carry")
+        < second_prompt.index("NOTES>>>")
+    )
     reflector_prompt = llms["reflector"].prompts[0][-1]["content"]
     assert "Answer: 32" in reflector_prompt and "32 is incorrect" in reflector_prompt
 
@@ -50,7 +59,7 @@ async def test_solved_on_first_trial_makes_one_call() -> None:
 
 
 async def test_out_of_trials_stops_without_a_last_reflection() -> None:
-    built, llms = agents(actor=["Answer: 1", "Answer: 2", "Answer: 3"], reflector=["r1", "r2"])
+    built, _ = agents(actor=["Answer: 1", "Answer: 2", "Answer: 3"], reflector=["r1", "r2"])
     state = await solve(build_refine_graph(built, max_trials=3), TASK)
     assert not state["solved"] and state["stop_reason"] == "out of trials"
     assert state["trial"] == 3 and state["reflections"] == ["r1", "r2"]
@@ -91,7 +100,9 @@ async def test_self_refine_stops_after_its_rounds() -> None:
 
 async def test_judge_grades_tasks_without_a_checker() -> None:
     task = OpenTask("poem", "Write a line about the sea.")
-    built, llms = agents(actor=["The sea hums."], judge=["VERDICT: correct\nIt is a line about the sea."])
+    built, llms = agents(
+        actor=["The sea hums."], judge=["VERDICT: correct\nIt is a line about the sea."]
+    )
     state = await solve(build_refine_graph(built), task)
     assert state["solved"] and "line about the sea" in state["feedback"][-1]["message"]
     assert "The sea hums." in llms["judge"].prompts[0][-1]["content"]
@@ -108,7 +119,7 @@ async def test_notes_cannot_break_out_of_their_quotes() -> None:
 async def test_checkpointed_run_resumes_after_a_failure_without_redoing_work() -> None:
     saver = InMemorySaver()
     task = load_tasks("puzzle24", seed=1, limit=1)[0]
-    failing, llms = agents(actor=["Answer: 1+1+1+1"], reflector=[])  # reflector has no reply: fails
+    failing, _ = agents(actor=["Answer: 1+1+1+1"], reflector=[])  # reflector has no reply: fails
     with pytest.raises(Exception, match="no reply left"):
         await solve(build_refine_graph(failing, checkpointer=saver), task, thread_id="t")
     fresh, fresh_llms = agents(actor=["Answer: 10*(8 - 5) - 6"], reflector=["use subtraction"])

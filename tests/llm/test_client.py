@@ -45,14 +45,19 @@ async def test_n_samples_are_topped_up_when_a_provider_returns_fewer() -> None:
 
 
 async def test_transient_errors_are_retried() -> None:
-    llm = ScriptedLLM.from_replies([rate_limit(), litellm.Timeout("t", model="m", llm_provider="openai"), "ok"], retry=FAST_RETRY)
+    llm = ScriptedLLM.from_replies(
+        [rate_limit(), litellm.Timeout("t", model="m", llm_provider="openai"), "ok"],
+        retry=FAST_RETRY,
+    )
     completion = await llm.complete(HELLO)
     assert completion.text == "ok"
     assert len(llm.prompts) == 3
 
 
 async def test_authentication_error_is_not_retried_and_names_the_model() -> None:
-    llm = ScriptedLLM.from_replies([auth_error(), "never used"], retry=FAST_RETRY, model="openai/gpt-x")
+    llm = ScriptedLLM.from_replies(
+        [auth_error(), "never used"], retry=FAST_RETRY, model="openai/gpt-x"
+    )
     with pytest.raises(LLMCallError) as error:
         await llm.complete(HELLO)
     assert len(llm.prompts) == 1
@@ -69,7 +74,9 @@ async def test_bad_request_is_not_retried() -> None:
 
 
 async def test_retries_give_up_with_a_count() -> None:
-    llm = ScriptedLLM.from_replies([rate_limit()] * 3, retry=RetryPolicy(attempts=3, wait_initial_s=0.001, wait_max_s=0.002))
+    llm = ScriptedLLM.from_replies(
+        [rate_limit()] * 3, retry=RetryPolicy(attempts=3, wait_initial_s=0.001, wait_max_s=0.002)
+    )
     with pytest.raises(LLMCallError, match="gave up after 3 attempts"):
         await llm.complete(HELLO)
 
@@ -85,7 +92,9 @@ async def test_call_budget_is_checked_before_the_call() -> None:
 
 async def test_token_budget_caps_max_tokens_then_stops() -> None:
     seen: list[int] = []
-    llm = ScriptedLLM.from_replies(["a", "b", "c"], ledger=Ledger(Budget(max_tokens=45)), max_tokens=500)
+    llm = ScriptedLLM.from_replies(
+        ["a", "b", "c"], ledger=Ledger(Budget(max_tokens=45)), max_tokens=500
+    )
     original = llm._call
 
     async def spy(request: dict) -> object:
@@ -102,7 +111,9 @@ async def test_token_budget_caps_max_tokens_then_stops() -> None:
 
 async def test_concurrent_calls_cannot_overshoot_the_call_budget() -> None:
     llm = ScriptedLLM.from_replies(lambda _: "x", ledger=Ledger(Budget(max_calls=5)), delay_s=0.01)
-    outcomes = await asyncio.gather(*(llm.complete(HELLO) for _ in range(12)), return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *(llm.complete(HELLO) for _ in range(12)), return_exceptions=True
+    )
     assert sum(not isinstance(o, Exception) for o in outcomes) == 5
     assert all(isinstance(o, BudgetExceeded) for o in outcomes if isinstance(o, Exception))
 
@@ -122,11 +133,15 @@ async def test_child_ledgers_count_per_task_and_charge_the_run(tmp_path: Path) -
     assert totals.calls == 3 and by_task["t1"].calls == 2 and by_task["t2"].calls == 1
 
 
-async def test_trace_never_contains_the_api_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_trace_never_contains_the_api_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "sk-test-" + "abc123XYZ" * 3
     monkeypatch.setenv("OPENAI_API_KEY", secret)
     ledger = Ledger(trace_path=tmp_path / "trace.jsonl")
-    llm = ScriptedLLM.from_replies(["fine", auth_error(f"Incorrect API key provided: {secret}")], ledger=ledger)
+    llm = ScriptedLLM.from_replies(
+        ["fine", auth_error(f"Incorrect API key provided: {secret}")], ledger=ledger
+    )
     await llm.complete(HELLO)
     with pytest.raises(LLMCallError) as error:
         await llm.complete(HELLO)

@@ -31,10 +31,18 @@ def test_defaults(tmp_path: Path) -> None:
 
 def test_role_settings_override_defaults(tmp_path: Path) -> None:
     scenario = load_scenario(
-        write(tmp_path, GOOD + "temperature: 0.2\nroles:\n  reflector: {model: openai/gpt-4o-mini, max_tokens: 64}\n")
+        write(
+            tmp_path,
+            GOOD
+            + "temperature: 0.2\nroles:\n  reflector: {model: openai/gpt-4o-mini, max_tokens: 64}\n",
+        )
     )
     reflector = scenario.role("reflector")
-    assert (reflector.model, reflector.max_tokens, reflector.temperature) == ("openai/gpt-4o-mini", 64, 0.2)
+    assert (reflector.model, reflector.max_tokens, reflector.temperature) == (
+        "openai/gpt-4o-mini",
+        64,
+        0.2,
+    )
 
 
 @pytest.mark.parametrize(
@@ -44,17 +52,27 @@ def test_role_settings_override_defaults(tmp_path: Path) -> None:
         (GOOD + "max_trials: three\n", "max_trials", "valid integer"),
         (GOOD + "max_trials: 0\n", "max_trials", "greater than or equal to 1"),
         ("name: t\n", "tasks", "required field is missing"),
-        ("name: t\ntasks: {source: chess}\n", "tasks.source", "unknown task source 'chess' (choose from"),
+        (
+            "name: t\ntasks: {source: chess}\n",
+            "tasks.source",
+            "unknown task source 'chess' (choose from",
+        ),
         (GOOD + "graph: tree\n", "graph", "unknown graph 'tree' (choose from refine)"),
         (GOOD + "mode: debate\n", "mode", "graph 'refine' has no mode 'debate'"),
         (GOOD + "roles: {plumber: {}}\n", "roles.plumber", ""),
-        (GOOD + "roles: {actor: {temperature: 9}}\n", "roles.actor.temperature", "less than or equal to 2"),
+        (
+            GOOD + "roles: {actor: {temperature: 9}}\n",
+            "roles.actor.temperature",
+            "less than or equal to 2",
+        ),
         ("name: t\ntasks: {source: file, path: nowhere.jsonl}\n", "tasks.path", "file not found"),
         ("- just\n- a list\n", "(top level)", "must be a mapping"),
         ("name: [unclosed\n", "line 2", "not valid YAML"),
     ],
 )
-def test_bad_files_give_file_field_and_problem(tmp_path: Path, text: str, field: str, problem: str) -> None:
+def test_bad_files_give_file_field_and_problem(
+    tmp_path: Path, text: str, field: str, problem: str
+) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError) as error:
         load_scenario(path)

@@ -18,7 +18,12 @@ from tests.conftest import REPO
 def scenario(tmp_path: Path, **extra: object) -> Scenario:
     data = {
         "name": "t",
-        "tasks": {"source": "basic_arithmetic", "seed": 3, "limit": 4, "options": {"max_terms": 2, "max_digits": 1}},
+        "tasks": {
+            "source": "basic_arithmetic",
+            "seed": 3,
+            "limit": 4,
+            "options": {"max_terms": 2, "max_digits": 1},
+        },
         "max_trials": 2,
         "output_dir": str(tmp_path / "runs"),
     } | extra
@@ -52,9 +57,13 @@ class Recorder:
 
 async def test_run_writes_results_summary_and_trace(tmp_path: Path) -> None:
     recorder = Recorder()
-    report = await run_scenario(scenario(tmp_path), make_llm=always("Answer: 1000"), progress=recorder)
+    report = await run_scenario(
+        scenario(tmp_path), make_llm=always("Answer: 1000"), progress=recorder
+    )
     assert report.total_tasks == 4 and len(report.results) == 4 and report.stopped_by is None
-    assert all(not r.solved and r.trials == 2 and r.stop_reason == "out of trials" for r in report.results)
+    assert all(
+        not r.solved and r.trials == 2 and r.stop_reason == "out of trials" for r in report.results
+    )
     # per task: actor, reflector, actor = 3 calls of 30 tokens (litellm's mock usage)
     assert all(r.tokens == 90 for r in report.results)
     run_dir = Path(report.run_dir)
@@ -84,7 +93,9 @@ async def test_budget_stop_saves_results_and_resume_finishes(tmp_path: Path) -> 
 async def test_fatal_model_error_stops_the_run_cleanly(tmp_path: Path) -> None:
     def make(role: RoleName, _s: Scenario, ledger: Ledger) -> LLM:
         error = litellm.AuthenticationError("bad key", llm_provider="openai", model="gpt-x")
-        return ScriptedLLM.from_replies(lambda _m: error, ledger=ledger, role=role, model="openai/gpt-x")
+        return ScriptedLLM.from_replies(
+            lambda _m: error, ledger=ledger, role=role, model="openai/gpt-x"
+        )
 
     report = await run_scenario(scenario(tmp_path), make_llm=make)
     assert report.stopped_by is not None and "authentication failed" in report.stopped_by
@@ -161,7 +172,11 @@ def test_sigkill_mid_run_then_resume_does_every_task_exactly_once(tmp_path: Path
     done_before = len(results[0].read_text().splitlines())
     assert done_before < 8
     finished = subprocess.run(
-        [sys.executable, str(script), str(runs), run_id], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, str(script), str(runs), run_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert finished.returncode == 0, finished.stderr
     ids = [json.loads(line)["task_id"] for line in results[0].read_text().splitlines()]

@@ -19,7 +19,10 @@ from ponder.tasks.extract import (
         ("The answer is: $1,234.50 dollars", Fraction(246900, 200)),
         ("We compute 12 then 15 and finally 19", Fraction(19)),
         ("#### 288", Fraction(288)),
-        ("The answer is 64.\nThe final line is added to ensure the final answer is always 64.", Fraction(64)),
+        (
+            "The answer is 64.\nThe final line is added to ensure the final answer is always 64.",
+            Fraction(64),
+        ),
         ("**Final Answer:** -7", Fraction(-7)),
         ("Answer: 288.0", Fraction(288)),
         ("The result is −12 (negative)", Fraction(-12)),

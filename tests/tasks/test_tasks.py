@@ -72,9 +72,14 @@ def test_puzzle24_reference_solutions_check_out() -> None:
 
 
 def test_gym_options_are_passed_and_bad_ones_reported() -> None:
-    tasks = load_tasks("basic_arithmetic", seed=1, limit=5, options={"max_terms": 2, "max_digits": 1, "min_terms": 2})
+    tasks = load_tasks(
+        "basic_arithmetic",
+        seed=1,
+        limit=5,
+        options={"max_terms": 2, "max_digits": 1, "min_terms": 2},
+    )
     assert all(len(t.prompt()) < 25 for t in tasks)
-    with pytest.raises(ScenarioError, match="tasks.options"):
+    with pytest.raises(ScenarioError, match=r"tasks\.options"):
         load_tasks("basic_arithmetic", seed=1, limit=2, options={"bogus": 1}, origin="s.yaml")
 
 
