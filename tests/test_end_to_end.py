@@ -69,9 +69,3 @@ def test_budget_stop_with_the_embedded_model_then_resume(tmp_path: Path) -> None
         "basic_arithmetic-1-0",
         "basic_arithmetic-1-1",
     ]
-
-
-def test_refine_in_code_example_runs() -> None:
-    result = run("examples/refine_in_code.py")
-    assert result.returncode == 0, result.stderr
-    assert "puzzle24-1-0: solved=" in result.stdout and "tokens used:" in result.stdout
