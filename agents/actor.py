@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ponder.agents import _prompts
-
 from ponder.llm import LLM, Message
 from ponder.tasks import Task
 

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 from ponder.agents import _prompts
-
 from ponder.llm import LLM
 
 DONE_MARKER = "NO ISSUES"

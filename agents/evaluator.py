@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from ponder.agents import _prompts
-
 from ponder.llm import LLM
 from ponder.tasks import Feedback, Task
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ponder.agents import _prompts
-
 from ponder.llm import LLM
 from ponder.tasks import Feedback, Task
 

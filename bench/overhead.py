@@ -19,11 +19,11 @@ from fractions import Fraction
 from typing import Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
-from ponder.agents import Actor, Evaluator, Reflector
-from ponder.graphs import RefineAgents, build_refine_graph, solve
 from rich.console import Console
 from rich.table import Table
 
+from ponder.agents import Actor, Evaluator, Reflector
+from ponder.graphs import RefineAgents, build_refine_graph, solve
 from ponder.llm import LLM, ScriptedLLM
 from ponder.llm.local_models import resolve
 from ponder.tasks import Feedback, NumericTask

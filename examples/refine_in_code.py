@@ -8,7 +8,6 @@ import asyncio
 import sys
 
 from ponder.graphs import RefineAgents, build_refine_graph, solve
-
 from ponder.llm import LLM, Budget, Ledger
 from ponder.tasks import load_tasks
 

@@ -12,17 +12,16 @@ on its own stop condition, never on LangGraph's `GraphRecursionError`.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict, cast
 
-from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
-from ponder.agents import Actor, Critic, Evaluator, Reflector
 
+from ponder.agents import Actor, Critic, Evaluator, Reflector
+from ponder.graphs._run import StepCallback, run_to_end
 from ponder.llm import LLM
 from ponder.tasks import Feedback, Task
 
@@ -175,9 +174,6 @@ def build_refine_graph(
     return compiled.with_config(recursion_limit=recursion_limit(max_trials))
 
 
-StepCallback = Callable[[str, dict[str, Any]], None]
-
-
 async def solve(
     graph: RefineGraph,
     task: Task,
@@ -186,26 +182,9 @@ async def solve(
     thread_id: str | None = None,
     on_step: StepCallback | None = None,
 ) -> RefineState:
-    """Run one task to its stop condition; with a checkpointer and `thread_id` it resumes.
-
-    `on_step(node, update)` is called after every node, which is how progress bars follow
-    trials without the graph knowing about them.
-    """
-    config: RunnableConfig = {"configurable": {"thread_id": thread_id or task.id}}
-    start: RefineState | None = {"task_id": task.id, "notes": notes or [], "trial": 0}
-    if graph.checkpointer is not None:
-        snapshot = await graph.aget_state(config)
-        if snapshot.values and not snapshot.next:
-            return cast(RefineState, snapshot.values)  # finished before a restart
-        if snapshot.next:
-            start = None  # an interrupted run: continue from its last completed node
-    final: RefineState = {}
-    async for mode, chunk in graph.astream(
-        start, config=config, context=RefineContext(task), stream_mode=["updates", "values"]
-    ):
-        if mode == "values":
-            final = chunk  # type: ignore[assignment]
-        elif on_step is not None:
-            for node, update in chunk.items():  # type: ignore[union-attr]
-                on_step(node, update or {})
-    return final
+    """Run one task to its stop condition; with a checkpointer and `thread_id` it resumes."""
+    start: RefineState = {"task_id": task.id, "notes": notes or [], "trial": 0}
+    final = await run_to_end(
+        graph, start, RefineContext(task), thread_id=thread_id or task.id, on_step=on_step
+    )
+    return cast(RefineState, final)

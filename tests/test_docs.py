@@ -15,7 +15,12 @@ pytestmark = [pytest.mark.embedded, requires_embedded]
 
 def run_python(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, timeout=600, cwd=REPO, env=dict(os.environ)
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+        env=dict(os.environ),
     )
 
 
@@ -28,7 +33,11 @@ def test_example_runs(example: Path) -> None:
 
 def test_readme_python_quick_start_runs(tmp_path: Path) -> None:
     readme = (REPO / "README.md").read_text()
-    blocks = [block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "asyncio.run" in block]
+    blocks = [
+        block
+        for block in re.findall(r"```python\n(.*?)```", readme, re.S)
+        if "asyncio.run" in block
+    ]
     assert blocks, "the README has no runnable Python quick start"
     script = tmp_path / "quick_start.py"
     script.write_text(blocks[0])

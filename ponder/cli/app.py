@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ponder.errors import BudgetExceeded, PonderError, UsageError
+from ponder.errors import BudgetExceeded, PonderError
 from ponder.llm.redact import redact
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -107,22 +107,51 @@ def scenario_check(files: Annotated[list[Path], typer.Argument(help="scenario fi
         raise typer.Exit(failed.exit_code)
 
 
+_SAMPLE_SECTIONS: dict[str, dict[str, object]] = {
+    "debate": {"debate": {"agents": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}},
+    "roles": {
+        "team": {
+            "members": [
+                {"name": "planner", "instructions": "plan"},
+                {"name": "solver", "instructions": "solve"},
+                {"name": "critic", "instructions": "check", "critic": True},
+                {"name": "reviser", "instructions": "fix"},
+            ]
+        }
+    },
+}
+
+
 @graph_app.command("draw")
 def graph_draw(
-    name: Annotated[str, typer.Argument(help="graph name, e.g. refine")],
-    mode: Annotated[str, typer.Option(help="graph mode")] = "reflexion",
+    name: Annotated[str, typer.Argument(help="graph name: refine, debate or roles")],
+    mode: Annotated[str | None, typer.Option(help="graph mode, e.g. self-refine")] = None,
+    scenario_file: Annotated[
+        Path | None, typer.Option("--scenario", help="draw this scenario's graph (its own team)")
+    ] = None,
 ) -> None:
     """Print a graph as Mermaid."""
-    from ponder.graphs import MODES, RefineAgents, build_refine_graph
-    from ponder.llm import ScriptedLLM
+    from ponder.llm import Ledger, ScriptedLLM
+    from ponder.scenario import load_scenario, parse_scenario
+    from ponder.scenario.build import GRAPH_KINDS
 
     try:
-        if name != "refine":
-            raise UsageError(f"unknown graph '{name}' (choose from refine)")
-        if mode not in MODES:
-            raise UsageError(f"graph refine has no mode '{mode}' (choose from {', '.join(MODES)})")
-        agents = RefineAgents.from_llm(ScriptedLLM.from_replies([]))
-        graph = build_refine_graph(agents, mode=mode)
+        if scenario_file is not None:
+            scenario = load_scenario(scenario_file)
+        else:
+            data = {
+                "name": "draw",
+                "tasks": {"source": "basic_arithmetic"},
+                "graph": name,
+                "mode": mode,
+            }
+            scenario = parse_scenario(data | _SAMPLE_SECTIONS.get(name, {}), "ponder graph draw")
+        graph = GRAPH_KINDS[scenario.graph].build(
+            scenario,
+            Ledger(),
+            lambda role, _settings, ledger: ScriptedLLM(ledger=ledger, role=role),
+            None,
+        )
     except PonderError as error:
         raise _fail(error) from None
     print(graph.get_graph().draw_mermaid())

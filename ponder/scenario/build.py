@@ -1,63 +1,224 @@
-"""From a validated scenario to agents, LLMs and a compiled graph."""
+"""From a validated scenario to LLMs, agents and a compiled graph, for each graph kind.
+
+Each kind knows how to build its graph from a scenario, how to run it on one task, and how to
+read a common `Outcome` out of its final state, so the runner treats all graphs alike.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from ponder.agents import Actor, Critic, Evaluator, Reflector
-from ponder.graphs import RefineAgents, build_refine_graph
-from ponder.graphs.refine import Mode, RefineGraph
+from ponder.agents.debater import DebateJudge, Debater
+from ponder.agents.team import TeamMember
+from ponder.graphs import RefineAgents, build_refine_graph, solve
+from ponder.graphs._run import StepCallback
+from ponder.graphs.debate import DebateConfig, build_debate_graph, debate
+from ponder.graphs.refine import Mode
+from ponder.graphs.roles import build_roles_graph, collaborate
 from ponder.llm import LLM, Ledger
-from ponder.scenario.schema import RoleName, Scenario
+from ponder.scenario.schema import ModelSettings, Scenario
+from ponder.tasks import Task
 
-LLMFactory = Callable[[RoleName, Scenario, Ledger], LLM]
+LLMFactory = Callable[[str, ModelSettings, Ledger], LLM]
+AnyGraph = CompiledStateGraph[Any, Any, Any, Any]
 
 
-def default_llm(role: RoleName, scenario: Scenario, ledger: Ledger) -> LLM:
+def default_llm(role: str, settings: ModelSettings, ledger: Ledger) -> LLM:
     """The model of a role as the scenario configures it, charged to `ledger`."""
-    settings = scenario.role(role)
-    assert settings.model is not None and settings.max_tokens is not None
     return LLM(
         model=settings.model,
-        temperature=settings.temperature
-        if settings.temperature is not None
-        else scenario.temperature,
+        temperature=settings.temperature,
         max_tokens=settings.max_tokens,
-        timeout_s=scenario.timeout_s,
+        timeout_s=settings.timeout_s,
         ledger=ledger,
         role=role,
         params=settings.model_params,
     )
 
 
-def build_agents(
-    scenario: Scenario, ledger: Ledger, make_llm: LLMFactory = default_llm
-) -> RefineAgents:
-    def prompts(role: RoleName) -> dict[str, str]:
-        return scenario.role(role).prompts
+@dataclass(frozen=True)
+class Outcome:
+    """What the runner records of any graph's final state."""
 
-    return RefineAgents(
-        actor=Actor(make_llm("actor", scenario, ledger), prompts("actor")),
-        evaluator=Evaluator(make_llm("judge", scenario, ledger), prompts("judge")),
-        reflector=Reflector(make_llm("reflector", scenario, ledger), prompts("reflector")),
-        critic=Critic(make_llm("critic", scenario, ledger), prompts("critic")),
-    )
+    solved: bool
+    score: float
+    steps: int
+    stop_reason: str
+    answer: str
 
 
-GraphBuilder = Callable[[Scenario, RefineAgents, Checkpointer], RefineGraph]
+class GraphKind(Protocol):
+    """How one graph family is built from a scenario and run on a task."""
+
+    def build(
+        self, scenario: Scenario, ledger: Ledger, make_llm: LLMFactory, saver: Checkpointer
+    ) -> AnyGraph: ...
+
+    def steps(self, scenario: Scenario) -> int:
+        """Length of the per-task progress bar (trials or rounds)."""
+        ...
+
+    async def run(
+        self, graph: AnyGraph, task: Task, thread_id: str, on_progress: Callable[[int], None]
+    ) -> Outcome: ...
 
 
-def _refine(scenario: Scenario, agents: RefineAgents, checkpointer: Checkpointer) -> RefineGraph:
-    return build_refine_graph(
-        agents,
-        mode=cast(Mode, scenario.mode),
-        max_trials=scenario.max_trials,
-        reflection_window=scenario.reflection_window,
-        checkpointer=checkpointer,
-    )
+class RefineKind:
+    """Reflexion and Self-Refine."""
+
+    def build(
+        self, scenario: Scenario, ledger: Ledger, make_llm: LLMFactory, saver: Checkpointer
+    ) -> AnyGraph:
+        def llm(role: str) -> LLM:
+            return make_llm(role, scenario.role(cast(Any, role)), ledger)
+
+        def prompts(role: str) -> dict[str, str]:
+            given = scenario.roles.get(cast(Any, role))
+            return given.prompts if given else {}
+
+        agents = RefineAgents(
+            actor=Actor(llm("actor"), prompts("actor")),
+            evaluator=Evaluator(llm("judge"), prompts("judge")),
+            reflector=Reflector(llm("reflector"), prompts("reflector")),
+            critic=Critic(llm("critic"), prompts("critic")),
+        )
+        return build_refine_graph(
+            agents,
+            mode=cast(Mode, scenario.mode),
+            max_trials=scenario.max_trials,
+            reflection_window=scenario.reflection_window,
+            checkpointer=saver,
+        )
+
+    def steps(self, scenario: Scenario) -> int:
+        return scenario.max_trials
+
+    async def run(
+        self, graph: AnyGraph, task: Task, thread_id: str, on_progress: Callable[[int], None]
+    ) -> Outcome:
+        def on_step(_node: str, update: dict[str, Any]) -> None:
+            if "trial" in update:
+                on_progress(int(update["trial"]))
+
+        state = await solve(graph, task, thread_id=thread_id, on_step=on_step)
+        feedback, attempts = state.get("feedback", []), state.get("attempts", [])
+        return Outcome(
+            solved=bool(state.get("solved")),
+            score=feedback[-1]["score"] if feedback else 0.0,
+            steps=state.get("trial", 0),
+            stop_reason=state.get("stop_reason", ""),
+            answer=(task.extract(attempts[-1]) if attempts else None) or "",
+        )
 
 
-GRAPH_BUILDERS: dict[str, GraphBuilder] = {"refine": _refine}
+class DebateKind:
+    """N debaters, R rounds, parallel answers."""
+
+    def build(
+        self, scenario: Scenario, ledger: Ledger, make_llm: LLMFactory, saver: Checkpointer
+    ) -> AnyGraph:
+        spec = scenario.debate
+        assert spec is not None
+        debaters = [
+            Debater(
+                agent.name,
+                make_llm(f"debater:{agent.name}", scenario.settings(agent), ledger),
+                agent.persona,
+            )
+            for agent in spec.agents
+        ]
+        judge = (
+            DebateJudge(make_llm("judge", scenario.role("judge"), ledger))
+            if spec.aggregate == "judge"
+            else None
+        )
+        config = DebateConfig(
+            rounds=spec.rounds,
+            topology=spec.topology,
+            aggregate=spec.aggregate,
+            early_stop=spec.early_stop,
+            judge=judge,
+        )
+        return build_debate_graph(debaters, config, checkpointer=saver)
+
+    def steps(self, scenario: Scenario) -> int:
+        assert scenario.debate is not None
+        return scenario.debate.rounds
+
+    async def run(
+        self, graph: AnyGraph, task: Task, thread_id: str, on_progress: Callable[[int], None]
+    ) -> Outcome:
+        def on_step(node: str, update: dict[str, Any]) -> None:
+            if node == "aggregate" or node == "decide":
+                return
+            if "round" in update:
+                on_progress(int(update["round"]) - 1)
+
+        state = await debate(graph, task, thread_id=thread_id, on_step=on_step)
+        return Outcome(
+            solved=bool(state.get("solved")),
+            score=state.get("score", 0.0),
+            steps=state.get("round", 0),
+            stop_reason=state.get("stop_reason", ""),
+            answer=state.get("final_answer", ""),
+        )
+
+
+class RolesKind:
+    """A team of roles with a critic."""
+
+    def build(
+        self, scenario: Scenario, ledger: Ledger, make_llm: LLMFactory, saver: Checkpointer
+    ) -> AnyGraph:
+        spec = scenario.team
+        assert spec is not None
+        members = [
+            TeamMember(
+                member.name,
+                member.instructions,
+                make_llm(member.name, scenario.settings(member), ledger),
+                critic=member.critic,
+            )
+            for member in spec.members
+        ]
+        return build_roles_graph(
+            members,
+            max_rounds=spec.max_rounds,
+            stop_on_checker=spec.stop_on_checker,
+            checkpointer=saver,
+        )
+
+    def steps(self, scenario: Scenario) -> int:
+        assert scenario.team is not None
+        return scenario.team.max_rounds
+
+    async def run(
+        self, graph: AnyGraph, task: Task, thread_id: str, on_progress: Callable[[int], None]
+    ) -> Outcome:
+        def on_step(_node: str, update: dict[str, Any]) -> None:
+            if "approved" in update:
+                on_progress(int(update["round"]) - 1)
+
+        state = await collaborate(graph, task, thread_id=thread_id, on_step=on_step)
+        return Outcome(
+            solved=bool(state.get("solved")),
+            score=state.get("score", 0.0),
+            steps=state.get("round", 1) - 1,
+            stop_reason=state.get("stop_reason", ""),
+            answer=state.get("answer", ""),
+        )
+
+
+GRAPH_KINDS: dict[str, GraphKind] = {
+    "refine": RefineKind(),
+    "debate": DebateKind(),
+    "roles": RolesKind(),
+}
+
+__all__ = ("GRAPH_KINDS", "GraphKind", "LLMFactory", "Outcome", "StepCallback", "default_llm")

@@ -16,9 +16,8 @@ from typing import Protocol
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from ponder.errors import BudgetExceeded, LLMCallError, PonderError, UsageError
-from ponder.graphs import RefineState, solve
 from ponder.llm import Budget, Ledger, Totals, register_local_model
-from ponder.scenario.build import GRAPH_BUILDERS, LLMFactory, build_agents, default_llm
+from ponder.scenario.build import GRAPH_KINDS, LLMFactory, Outcome, default_llm
 from ponder.scenario.run_dir import RunDirectory, TaskResult
 from ponder.scenario.schema import Scenario
 from ponder.tasks import Task, load_tasks
@@ -70,20 +69,17 @@ def _open_run(scenario: Scenario, resume: str | None) -> RunDirectory:
     return run
 
 
-def _result(task: Task, state: RefineState, ledger: Ledger, wall_s: float) -> TaskResult:
-    feedback = state.get("feedback", [])
-    attempts = state.get("attempts", [])
-    answer = (task.extract(attempts[-1]) if attempts else None) or ""
+def _result(task: Task, outcome: Outcome, ledger: Ledger, wall_s: float) -> TaskResult:
     return TaskResult(
         task_id=task.id,
-        solved=bool(state.get("solved")),
-        score=feedback[-1]["score"] if feedback else 0.0,
-        trials=state.get("trial", 0),
+        solved=outcome.solved,
+        score=outcome.score,
+        trials=outcome.steps,
         tokens=ledger.totals.tokens,
         cost_usd=round(ledger.totals.cost_usd, 6),
         wall_s=round(wall_s, 3),
-        stop_reason=state.get("stop_reason", ""),
-        answer=answer,
+        stop_reason=outcome.stop_reason,
+        answer=outcome.answer,
     )
 
 
@@ -114,24 +110,24 @@ async def run_scenario(
     if progress is not None:
         progress.run_started(len(tasks), len(tasks) - len(todo))
     limit = asyncio.Semaphore(scenario.concurrency)
-    builder = GRAPH_BUILDERS[scenario.graph]
+    kind = GRAPH_KINDS[scenario.graph]
 
     async with AsyncSqliteSaver.from_conn_string(str(run.checkpoints)) as saver:
 
         async def one(task: Task) -> None:
             async with limit:
                 task_ledger = ledger.for_task(task.id, start=spent_by_task.get(task.id))
-                graph = builder(scenario, build_agents(scenario, task_ledger, make_llm), saver)
+                graph = kind.build(scenario, task_ledger, make_llm, saver)
                 if progress is not None:
-                    progress.task_started(task.id, scenario.max_trials)
+                    progress.task_started(task.id, kind.steps(scenario))
 
-                def on_step(node: str, update: dict[str, object]) -> None:
-                    if progress is not None and "trial" in update:
-                        progress.trial_finished(task.id, int(str(update["trial"])))
+                def on_progress(step: int) -> None:
+                    if progress is not None:
+                        progress.trial_finished(task.id, step)
 
                 task_started = time.perf_counter()
-                state = await solve(graph, task, thread_id=task.id, on_step=on_step)
-                result = _result(task, state, task_ledger, time.perf_counter() - task_started)
+                outcome = await kind.run(graph, task, task.id, on_progress)
+                result = _result(task, outcome, task_ledger, time.perf_counter() - task_started)
                 run.append_result(result)
                 done[task.id] = result
                 if progress is not None:

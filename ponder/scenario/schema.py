@@ -7,6 +7,7 @@ what the valid choices are. `ponder scenario schema` prints the JSON schema of `
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ponder.llm import DEFAULT_MODEL, LocalModelEntry
 from ponder.tasks import source_names
 
-GRAPH_MODES: dict[str, tuple[str, ...]] = {"refine": ("reflexion", "self-refine")}
+GRAPH_MODES: dict[str, tuple[str, ...]] = {
+    "refine": ("reflexion", "self-refine"),
+    "debate": ("debate",),
+    "roles": ("roles",),
+}
 RoleName = Literal["actor", "reflector", "critic", "judge"]
 
 
@@ -35,6 +40,61 @@ class RoleSettings(_Strict):
     model_params: dict[str, Any] = Field(
         default_factory=dict, description="extra litellm arguments for this role (api_base, ...)"
     )
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """A role's model settings with every default filled in: what an `LLM` is built from."""
+
+    model: str
+    temperature: float
+    max_tokens: int
+    timeout_s: float
+    model_params: dict[str, Any]
+
+
+class DebaterSpec(RoleSettings):
+    """One debater: a name, a persona, and optionally its own model and temperature."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    persona: str = ""
+
+
+class DebateSpec(_Strict):
+    """Settings of `graph: debate`."""
+
+    agents: list[DebaterSpec] = Field(min_length=2, max_length=64)
+    rounds: int = Field(3, ge=1, le=20)
+    topology: Literal["full", "sparse"] = Field(
+        "full", description="sparse: each reads its ring neighbours"
+    )
+    aggregate: Literal["majority", "judge"] = "majority"
+    early_stop: bool = Field(True, description="stop when every agent gives the same answer")
+
+
+class TeamMemberSpec(RoleSettings):
+    """One member of a role-based team."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    instructions: str = Field(min_length=1)
+    critic: bool = Field(False, description="the critic's words are the team's feedback")
+
+
+class TeamSpec(_Strict):
+    """Settings of `graph: roles`."""
+
+    members: list[TeamMemberSpec] = Field(min_length=2, max_length=16)
+    max_rounds: int = Field(3, ge=1, le=20, description="critiques before the team stops")
+    stop_on_checker: bool = Field(True, description="stop as soon as the task's checker accepts")
+
+    @model_validator(mode="after")
+    def _one_critic(self) -> TeamSpec:
+        if sum(member.critic for member in self.members) != 1:
+            raise ValueError("team.members: exactly one member must have critic: true")
+        names = [member.name for member in self.members]
+        if len(set(names)) != len(names):
+            raise ValueError("team.members: member names must be unique")
+        return self
 
 
 class TaskSpec(_Strict):
@@ -74,7 +134,9 @@ class Scenario(_Strict):
     model: str = Field(DEFAULT_MODEL, description="litellm model string; local/... runs in-process")
     tasks: TaskSpec
     graph: str = Field("refine", description=f"one of: {', '.join(GRAPH_MODES)}")
-    mode: str = Field("reflexion", description="graph mode, e.g. reflexion or self-refine")
+    mode: str | None = Field(None, description="graph mode, e.g. reflexion or self-refine")
+    debate: DebateSpec | None = Field(None, description="agents and rounds for graph: debate")
+    team: TeamSpec | None = Field(None, description="members for graph: roles")
     max_trials: int = Field(3, ge=1, le=50, description="attempts (or refine rounds) per task")
     reflection_window: int = Field(3, ge=0, le=50)
     temperature: float = Field(0.7, ge=0, le=2)
@@ -102,21 +164,31 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _mode_fits_graph(self) -> Scenario:
         modes = GRAPH_MODES[self.graph]
+        if self.mode is None:
+            self.mode = modes[0]
         if self.mode not in modes:
             raise ValueError(
                 f"mode: graph '{self.graph}' has no mode '{self.mode}' (choose from {', '.join(modes)})"
             )
         if self.tasks.source == "file" and self.tasks.path is None:
             raise ValueError("tasks.path: the 'file' task source needs a path")
+        if self.graph == "debate" and self.debate is None:
+            raise ValueError("debate: graph 'debate' needs a debate section with its agents")
+        if self.graph == "roles" and self.team is None:
+            raise ValueError("team: graph 'roles' needs a team section with its members")
         return self
 
-    def role(self, name: RoleName) -> RoleSettings:
-        """Settings of a role with the scenario's defaults filled in."""
-        given = self.roles.get(name, RoleSettings())
-        return RoleSettings(
+    def settings(self, given: RoleSettings | None = None) -> ModelSettings:
+        """Model settings of a role (or debater, or team member) with the defaults filled in."""
+        given = given or RoleSettings()
+        return ModelSettings(
             model=given.model or self.model,
             temperature=self.temperature if given.temperature is None else given.temperature,
             max_tokens=given.max_tokens or self.max_tokens,
-            prompts=given.prompts,
+            timeout_s=self.timeout_s,
             model_params=self.model_params | given.model_params,
         )
+
+    def role(self, name: RoleName) -> ModelSettings:
+        """Model settings of one of the refine graph's roles."""
+        return self.settings(self.roles.get(name))

@@ -2,9 +2,9 @@ from fractions import Fraction
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+
 from ponder.agents import DONE_MARKER, Actor, Critic, Evaluator, Reflector
 from ponder.graphs import RefineAgents, build_refine_graph, solve
-
 from ponder.llm import ScriptedLLM
 from ponder.tasks import NumericTask, OpenTask, load_tasks
 

@@ -57,7 +57,11 @@ def test_role_settings_override_defaults(tmp_path: Path) -> None:
             "tasks.source",
             "unknown task source 'chess' (choose from",
         ),
-        (GOOD + "graph: tree\n", "graph", "unknown graph 'tree' (choose from refine)"),
+        (
+            GOOD + "graph: tree\n",
+            "graph",
+            "unknown graph 'tree' (choose from refine, debate, roles)",
+        ),
         (GOOD + "mode: debate\n", "mode", "graph 'refine' has no mode 'debate'"),
         (GOOD + "roles: {plumber: {}}\n", "roles.plumber", ""),
         (

@@ -11,7 +11,7 @@ import litellm
 
 from ponder.llm import LLM, Ledger, ScriptedLLM
 from ponder.scenario import RunReport, TaskResult, parse_scenario, run_scenario
-from ponder.scenario.schema import RoleName, Scenario
+from ponder.scenario.schema import ModelSettings, Scenario
 from tests.conftest import REPO
 
 
@@ -31,7 +31,7 @@ def scenario(tmp_path: Path, **extra: object) -> Scenario:
 
 
 def always(actor_reply: str, delay_s: float = 0.0):  # type: ignore[no-untyped-def]
-    def make(role: RoleName, _scenario: Scenario, ledger: Ledger) -> LLM:
+    def make(role: str, _settings: ModelSettings, ledger: Ledger) -> LLM:
         reply = actor_reply if role == "actor" else f"{role} note"
         return ScriptedLLM.from_replies(lambda _m: reply, ledger=ledger, role=role, delay_s=delay_s)
 
@@ -91,7 +91,7 @@ async def test_budget_stop_saves_results_and_resume_finishes(tmp_path: Path) -> 
 
 
 async def test_fatal_model_error_stops_the_run_cleanly(tmp_path: Path) -> None:
-    def make(role: RoleName, _s: Scenario, ledger: Ledger) -> LLM:
+    def make(role: str, _s: ModelSettings, ledger: Ledger) -> LLM:
         error = litellm.AuthenticationError("bad key", llm_provider="openai", model="gpt-x")
         return ScriptedLLM.from_replies(
             lambda _m: error, ledger=ledger, role=role, model="openai/gpt-x"
@@ -107,7 +107,7 @@ async def test_transient_failures_do_not_stop_a_run(tmp_path: Path) -> None:
 
     chooser = random.Random(1)
 
-    def make(role: RoleName, _s: Scenario, ledger: Ledger) -> LLM:
+    def make(role: str, _s: ModelSettings, ledger: Ledger) -> LLM:
         from ponder.llm import RetryPolicy
 
         def flaky(_m: object) -> object:
@@ -142,7 +142,7 @@ data = {"name": "kill", "max_trials": 2, "output_dir": sys.argv[1],
         "tasks": {"source": "basic_arithmetic", "seed": 11, "limit": 8}}
 scenario = parse_scenario(data, "test")
 
-def make_llm(role, scenario, ledger):
+def make_llm(role, settings, ledger):
     reply = "Answer: 1000" if role == "actor" else "note"
     return ScriptedLLM.from_replies(lambda m: reply, ledger=ledger, role=role, delay_s=0.1)
 
@@ -182,3 +182,45 @@ def test_sigkill_mid_run_then_resume_does_every_task_exactly_once(tmp_path: Path
     ids = [json.loads(line)["task_id"] for line in results[0].read_text().splitlines()]
     assert sorted(ids) == sorted(f"basic_arithmetic-11-{i}" for i in range(8))
     assert len(ids) == len(set(ids))
+
+
+async def test_debate_scenario_runs_through_the_runner(tmp_path: Path) -> None:
+    debate_scenario = scenario(
+        tmp_path,
+        graph="debate",
+        debate={
+            "rounds": 2,
+            "agents": [{"name": "a"}, {"name": "b", "temperature": 0.1, "model": "openai/other"}],
+        },
+    )
+    seen: dict[str, ModelSettings] = {}
+
+    def make(role: str, settings: ModelSettings, ledger: Ledger) -> LLM:
+        seen[role] = settings
+        return ScriptedLLM.from_replies(lambda _m: "Answer: 5", ledger=ledger, role=role)
+
+    recorder = Recorder()
+    report = await run_scenario(debate_scenario, make_llm=make, progress=recorder)
+    assert len(report.results) == 4 and all(
+        r.stop_reason == "consensus" and r.trials == 1 for r in report.results
+    )
+    assert seen["debater:b"].temperature == 0.1 and seen["debater:b"].model == "openai/other"
+    assert seen["debater:a"].model == "local/smollm2-135m"
+    assert all(r.tokens == 60 for r in report.results)  # two debaters, one round, one shared ledger
+
+
+async def test_roles_scenario_runs_through_the_runner(tmp_path: Path) -> None:
+    members = [
+        {"name": "solver", "instructions": "solve"},
+        {"name": "critic", "instructions": "check", "critic": True},
+    ]
+    roles_scenario = scenario(tmp_path, graph="roles", team={"members": members, "max_rounds": 2})
+
+    def make(role: str, _settings: ModelSettings, ledger: Ledger) -> LLM:
+        reply = "Answer: 1000" if role == "solver" else "wrong"
+        return ScriptedLLM.from_replies(lambda _m: reply, ledger=ledger, role=role)
+
+    report = await run_scenario(roles_scenario, make_llm=make)
+    assert all(
+        r.stop_reason == "out of rounds" and r.trials == 2 and not r.solved for r in report.results
+    )
