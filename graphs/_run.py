@@ -38,6 +38,8 @@ async def run_to_end(
     async for mode, chunk in graph.astream(
         initial, config=config, context=context, stream_mode=["updates", "values"]
     ):
+        if not isinstance(chunk, dict):
+            continue
         if mode == "values":
             final = dict(chunk)
         elif on_step is not None:

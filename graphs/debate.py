@@ -207,7 +207,7 @@ def build_debate_graph(
 
     graph = StateGraph(DebateState, context_schema=DebateContext)
     graph.add_node("open_round", open_round)
-    graph.add_node("debater", debater)  # type: ignore[call-overload]
+    graph.add_node("debater", debater)  # type: ignore[arg-type]  # takes a Send payload
     graph.add_node("aggregate", aggregate)
     graph.add_node("decide", decide)
     graph.add_edge(START, "open_round")
