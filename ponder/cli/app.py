@@ -6,13 +6,16 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from ponder.errors import BudgetExceeded, PonderError
+from ponder.errors import BudgetExceeded, PonderError, UsageError
 from ponder.llm.redact import redact
+
+if TYPE_CHECKING:
+    from ponder.scenario import RunReport, Scenario
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 scenario_app = typer.Typer(
@@ -33,50 +36,158 @@ def _fail(error: PonderError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
+def _with_overrides(
+    scenario: Scenario, source: str, tasks: dict[str, object], top: dict[str, object]
+) -> Scenario:
+    """Apply command-line overrides and validate the result like a file."""
+    from ponder.scenario import parse_scenario
+
+    tasks = {key: value for key, value in tasks.items() if value is not None}
+    top = {key: value for key, value in top.items() if value is not None}
+    if not tasks and not top:
+        return scenario
+    data = scenario.model_dump(mode="json", exclude_unset=True) | top
+    if "graph" in top and "mode" not in top:
+        data.pop("mode", None)
+    data["tasks"] = data["tasks"] | tasks
+    return parse_scenario(data, source)
+
+
+def _execute(scenario: Scenario, resume: str | None, quiet: bool) -> RunReport:
+    """Run with progress bars, print the summary, and turn early stops into exit codes."""
+    from ponder.cli.progress import RichProgress, summary_table
+    from ponder.scenario import run_scenario
+
+    if quiet:
+        report = asyncio.run(run_scenario(scenario, resume=resume))
+    else:
+        with RichProgress(console) as progress:
+            report = asyncio.run(run_scenario(scenario, resume=resume, progress=progress))
+    console.print(summary_table(report))
+    console.print(f"run directory: {report.run_dir}", highlight=False)
+    return report
+
+
+def _finish(report: RunReport) -> None:
+    if report.error is None:
+        return
+    if isinstance(report.error, BudgetExceeded):
+        errors.print(f"stopped: {report.stopped_by}; resume with --resume {report.run_id}")
+        raise typer.Exit(EXIT_BUDGET)
+    raise _fail(report.error)
+
+
+ModelOption = Annotated[str | None, typer.Option(help="litellm model string for every role")]
+ResumeOption = Annotated[str | None, typer.Option(help="continue the run with this id")]
+LimitOption = Annotated[int | None, typer.Option(help="run only the first N tasks")]
+OutputOption = Annotated[Path | None, typer.Option(help="override output_dir")]
+QuietOption = Annotated[bool, typer.Option(help="no progress bars")]
+
+
 @app.command()
 def run(
     scenario_file: Annotated[Path, typer.Argument(help="scenario YAML file")],
-    model: Annotated[str | None, typer.Option(help="litellm model string for every role")] = None,
-    resume: Annotated[str | None, typer.Option(help="continue the run with this id")] = None,
-    limit: Annotated[int | None, typer.Option(help="run only the first N tasks")] = None,
+    model: ModelOption = None,
+    resume: ResumeOption = None,
+    limit: LimitOption = None,
     max_trials: Annotated[int | None, typer.Option(help="override max_trials")] = None,
-    output_dir: Annotated[Path | None, typer.Option(help="override output_dir")] = None,
-    quiet: Annotated[bool, typer.Option(help="no progress bars")] = False,
+    output_dir: OutputOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Run a scenario: every task through its graph, then a summary table."""
-    from ponder.cli.progress import RichProgress, summary_table
-    from ponder.scenario import load_scenario, parse_scenario, run_scenario
+    from ponder.scenario import load_scenario
 
     try:
-        scenario = load_scenario(scenario_file)
-        overrides = {
-            key: value
-            for key, value in {
+        scenario = _with_overrides(
+            load_scenario(scenario_file),
+            str(scenario_file),
+            tasks={"limit": limit},
+            top={
                 "model": model,
                 "max_trials": max_trials,
                 "output_dir": str(output_dir) if output_dir else None,
-            }.items()
-            if value is not None
-        }
-        if overrides or limit:
-            data = scenario.model_dump(mode="json", exclude_unset=True) | overrides
-            if limit:
-                data["tasks"] = data["tasks"] | {"limit": limit}
-            scenario = parse_scenario(data, str(scenario_file))
-        if quiet:
-            report = asyncio.run(run_scenario(scenario, resume=resume))
-        else:
-            with RichProgress(console) as progress:
-                report = asyncio.run(run_scenario(scenario, resume=resume, progress=progress))
+            },
+        )
+        report = _execute(scenario, resume, quiet)
     except PonderError as error:
         raise _fail(error) from None
-    console.print(summary_table(report))
-    console.print(f"run directory: {report.run_dir}", highlight=False)
-    if report.error is not None:
-        if isinstance(report.error, BudgetExceeded):
-            errors.print(f"stopped: {report.stopped_by}; resume with --resume {report.run_id}")
-            raise typer.Exit(EXIT_BUDGET)
-        raise _fail(report.error)
+    _finish(report)
+
+
+@app.command("eval")
+def evaluate(
+    targets: Annotated[list[str], typer.Argument(help="SCENARIO, or: compare RUN_DIR RUN_DIR ...")],
+    model: ModelOption = None,
+    graph: Annotated[
+        str | None, typer.Option(help="override the graph (refine, debate, roles)")
+    ] = None,
+    mode: Annotated[str | None, typer.Option(help="override the graph mode")] = None,
+    limit: LimitOption = None,
+    seed: Annotated[int | None, typer.Option(help="task seed")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="episodes run at the same time")] = None,
+    max_trials: Annotated[int | None, typer.Option(help="override max_trials")] = None,
+    resume: ResumeOption = None,
+    output_dir: OutputOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Evaluate a scenario over its task set and write a report with plots; or compare runs."""
+    from ponder.eval import load_run, write_run_report
+    from ponder.scenario import load_scenario
+
+    try:
+        if targets[0] == "compare":
+            _compare([Path(target) for target in targets[1:]], output_dir)
+            return
+        if len(targets) != 1:
+            raise UsageError("give one scenario file, or: ponder eval compare RUN_DIR RUN_DIR ...")
+        scenario = _with_overrides(
+            load_scenario(targets[0]),
+            targets[0],
+            tasks={"limit": limit, "seed": seed},
+            top={
+                "model": model,
+                "graph": graph,
+                "mode": mode,
+                "concurrency": concurrency,
+                "max_trials": max_trials,
+                "output_dir": str(output_dir) if output_dir else None,
+            },
+        )
+        report = _execute(scenario, resume, quiet)
+        written = write_run_report(load_run(Path(report.run_dir)))
+    except PonderError as error:
+        raise _fail(error) from None
+    console.print(f"report: {written}", highlight=False)
+    _finish(report)
+
+
+def _compare(paths: list[Path], output_dir: Path | None) -> None:
+    from rich.table import Table
+
+    from ponder.eval import compare, load_run, write_comparison
+
+    if len(paths) < 2:
+        raise UsageError("ponder eval compare needs at least two run directories")
+    runs = [load_run(path) for path in paths]
+    directory = output_dir or paths[0].parent / (
+        "compare-" + "-vs-".join(run.run_id for run in runs)
+    )
+    written = write_comparison(runs, directory)
+    table = Table(title="runs compared (difference vs the first, 95% bootstrap CI)")
+    for column in ("run", "label", "tasks", "success [95% Wilson]", "difference", "tokens/task"):
+        table.add_column(column)
+    for row in compare(runs):
+        n = row.numbers
+        table.add_row(
+            row.run.run_id,
+            row.run.label,
+            str(n.tasks),
+            f"{100 * n.rate:.1f}% [{100 * n.low:.1f}, {100 * n.high:.1f}]",
+            f"{100 * row.difference:+.1f} pts [{100 * row.low:+.1f}, {100 * row.high:+.1f}]",
+            f"{n.mean_tokens:.0f}",
+        )
+    console.print(table)
+    console.print(f"comparison: {written}", highlight=False)
 
 
 @scenario_app.command("schema")
