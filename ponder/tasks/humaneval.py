@@ -59,7 +59,7 @@ class HumanEvalTask:
             if f"def {self.entry_point}" in block:
                 return self._with_imports(block)
         if blocks:
-            return self.code_prompt + blocks[-1]
+            return self.code_prompt + str(blocks[-1])
         if f"def {self.entry_point}" in reply:
             return self._with_imports(reply)
         return None
