@@ -22,6 +22,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer, Send
 
 from ponder.agents.debater import DebateJudge, Debater, PeerView
+from ponder.graphs._hooks import MemoryHooks
 from ponder.graphs._run import StepCallback, run_to_end
 from ponder.tasks import Task
 
@@ -100,8 +101,9 @@ def build_debate_graph(
     debaters: Sequence[Debater],
     config: DebateConfig = DebateConfig(),
     checkpointer: Checkpointer = None,
+    memory: MemoryHooks | None = None,
 ) -> DebateGraph:
-    """Compile the debate graph for these debaters."""
+    """Compile the debate graph; with `memory`, the decided outcome is stored as an experience."""
     if len(debaters) < 2:
         raise ValueError("a debate needs at least two debaters")
     if config.rounds < 1:
@@ -205,6 +207,17 @@ def build_debate_graph(
             }
         return update
 
+    async def remember(state: DebateState, runtime: Runtime[DebateContext]) -> dict[str, Any]:
+        assert memory is not None
+        outcome = {
+            "attempts": [state.get("final_text", "")],
+            "feedback": [{"success": state.get("solved", False), "score": state.get("score", 0.0),
+                          "message": state.get("feedback", "")}],
+            "solved": state.get("solved", False),
+        }  # fmt: skip
+        await memory.remember(runtime.context.task, outcome)
+        return {}
+
     graph = StateGraph(DebateState, context_schema=DebateContext)
     graph.add_node("open_round", open_round)
     graph.add_node("debater", debater)  # type: ignore[arg-type]  # takes a Send payload
@@ -214,7 +227,12 @@ def build_debate_graph(
     graph.add_conditional_edges("open_round", fan_out, ["debater"])
     graph.add_edge("debater", "aggregate")
     graph.add_conditional_edges("aggregate", after_aggregate, ["open_round", "decide"])
-    graph.add_edge("decide", END)
+    if memory is not None:
+        graph.add_node("remember", remember)
+        graph.add_edge("decide", "remember")
+        graph.add_edge("remember", END)
+    else:
+        graph.add_edge("decide", END)
     compiled = graph.compile(checkpointer=checkpointer, name="debate")
     return compiled.with_config(recursion_limit=3 * config.rounds + 5)
 

@@ -21,6 +21,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
 from ponder.agents import Actor, Critic, Evaluator, Reflector
+from ponder.graphs._hooks import MemoryHooks
 from ponder.graphs._run import StepCallback, run_to_end
 from ponder.llm import LLM
 from ponder.tasks import Feedback, Task
@@ -81,8 +82,8 @@ class RefineAgents:
 
 
 def recursion_limit(max_trials: int) -> int:
-    """Supersteps a run can take: at most three nodes per trial plus the final scoring."""
-    return 3 * max_trials + 4
+    """Supersteps a run can take: three nodes per trial, final scoring, recall and write."""
+    return 3 * max_trials + 6
 
 
 def build_refine_graph(
@@ -92,8 +93,13 @@ def build_refine_graph(
     max_trials: int = 3,
     reflection_window: int = 3,
     checkpointer: Checkpointer = None,
+    memory: MemoryHooks | None = None,
 ) -> RefineGraph:
-    """Compile the graph. `reflection_window` bounds how many past reflections the actor reads."""
+    """Compile the graph. `reflection_window` bounds how many past reflections the actor reads.
+
+    With `memory`, a recall node puts notes from earlier tasks in front of the first attempt
+    and a write node stores what this task taught once it ends.
+    """
     if max_trials < 1:
         raise ValueError("max_trials must be at least 1")
     if mode == "reflexion" and agents.reflector is None:
@@ -143,6 +149,15 @@ def build_refine_graph(
             return "score"
         return "act"
 
+    async def recall(state: RefineState, runtime: Runtime[RefineContext]) -> dict[str, Any]:
+        assert memory is not None
+        return {"notes": [*state.get("notes", []), *await memory.recall(runtime.context.task)]}
+
+    async def remember(state: RefineState, runtime: Runtime[RefineContext]) -> dict[str, Any]:
+        assert memory is not None
+        await memory.remember(runtime.context.task, state)
+        return {}
+
     def finish(reason: str) -> Any:
         async def node(state: RefineState) -> dict[str, Any]:
             return {"stop_reason": state.get("stop_reason") or reason}
@@ -151,7 +166,15 @@ def build_refine_graph(
 
     graph = StateGraph(RefineState, context_schema=RefineContext)
     graph.add_node("act", act)
-    graph.add_edge(START, "act")
+    if memory is not None:
+        graph.add_node("recall", recall)
+        graph.add_node("remember", remember)
+        graph.add_edge(START, "recall")
+        graph.add_edge("recall", "act")
+        graph.add_edge("remember", END)
+    else:
+        graph.add_edge(START, "act")
+    last = "remember" if memory is not None else END
     if mode == "reflexion":
         graph.add_node("evaluate", evaluate)
         graph.add_node("reflect", reflect)
@@ -160,8 +183,8 @@ def build_refine_graph(
         graph.add_edge("act", "evaluate")
         graph.add_conditional_edges("evaluate", after_evaluate, ["solved", "exhausted", "reflect"])
         graph.add_edge("reflect", "act")
-        graph.add_edge("solved", END)
-        graph.add_edge("exhausted", END)
+        graph.add_edge("solved", last)
+        graph.add_edge("exhausted", last)
     else:
         graph.add_node("critique", critique)
         graph.add_node("score", evaluate)
@@ -169,7 +192,7 @@ def build_refine_graph(
         graph.add_edge("act", "critique")
         graph.add_conditional_edges("critique", after_critique, ["score", "act"])
         graph.add_edge("score", "done")
-        graph.add_edge("done", END)
+        graph.add_edge("done", last)
     compiled = graph.compile(checkpointer=checkpointer, name=f"refine-{mode}")
     return compiled.with_config(recursion_limit=recursion_limit(max_trials))
 

@@ -20,6 +20,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
 from ponder.agents.team import Contribution, TeamMember
+from ponder.graphs._hooks import MemoryHooks
 from ponder.graphs._run import StepCallback, run_to_end
 from ponder.tasks import Task
 
@@ -61,8 +62,13 @@ def build_roles_graph(
     max_rounds: int = 3,
     stop_on_checker: bool = True,
     checkpointer: Checkpointer = None,
+    memory: MemoryHooks | None = None,
 ) -> RolesGraph:
-    """Compile a team graph; exactly one member must be the critic."""
+    """Compile a team graph; exactly one member must be the critic.
+
+    With `memory`, the outcome is stored once the team stops: its solutions as the trajectory
+    and the critic's words as lessons.
+    """
     critics = [index for index, member in enumerate(members) if member.critic]
     if len(critics) != 1:
         raise ValueError("a team needs exactly one critic")
@@ -111,8 +117,23 @@ def build_roles_graph(
             update["stop_reason"] = "out of rounds"
         return update
 
+    async def remember(state: RolesState, runtime: Runtime[RolesContext]) -> dict[str, Any]:
+        assert memory is not None
+        turns = state.get("turns", [])
+        outcome = {
+            "attempts": [t["text"] for t in turns if t["role"] != critic_name],
+            "reflections": [t["text"] for t in turns if t["role"] == critic_name and not state.get("approved")],
+            "feedback": [{"success": state.get("solved", False), "score": state.get("score", 0.0),
+                          "message": state.get("feedback", "")}],
+            "solved": state.get("solved", False),
+        }  # fmt: skip
+        await memory.remember(runtime.context.task, outcome)
+        return {}
+
+    finished = "remember" if memory is not None else END
+
     def after_check(state: RolesState) -> str:
-        return END if state.get("stop_reason") else revisers[0]
+        return finished if state.get("stop_reason") else revisers[0]
 
     graph = StateGraph(RolesState, context_schema=RolesContext)
     for member in members:
@@ -124,7 +145,10 @@ def build_roles_graph(
     for current, following in dict.fromkeys(first_pass + revision_pass):
         graph.add_edge(current, following)
     graph.add_edge(critic_name, "check")
-    graph.add_conditional_edges("check", after_check, [revisers[0], END])
+    graph.add_conditional_edges("check", after_check, [revisers[0], finished])
+    if memory is not None:
+        graph.add_node("remember", remember)
+        graph.add_edge("remember", END)
     compiled = graph.compile(checkpointer=checkpointer, name="roles")
     return compiled.with_config(recursion_limit=(len(members) + 1) * (max_rounds + 1) + 5)
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from ponder.cli.memory_cmd import memory_app
+from ponder.cli.prm_cmd import prm_app
 from ponder.errors import BudgetExceeded, PonderError, UsageError
 from ponder.llm.redact import redact
 
@@ -24,6 +26,8 @@ scenario_app = typer.Typer(
 graph_app = typer.Typer(no_args_is_help=True, help="Inspect agent graphs.")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(graph_app, name="graph")
+app.add_typer(prm_app, name="prm")
+app.add_typer(memory_app, name="memory")
 
 console = Console()
 errors = Console(stderr=True)
@@ -46,7 +50,12 @@ def _with_overrides(
     top = {key: value for key, value in top.items() if value is not None}
     if not tasks and not top:
         return scenario
+    memory = top.pop("memory", None)
     data = scenario.model_dump(mode="json", exclude_unset=True) | top
+    if memory is _OFF:
+        data.pop("memory", None)
+    elif memory is not None:
+        data["memory"] = memory
     if "graph" in top and "mode" not in top:
         data.pop("mode", None)
     data["tasks"] = data["tasks"] | tasks
@@ -82,6 +91,36 @@ ResumeOption = Annotated[str | None, typer.Option(help="continue the run with th
 LimitOption = Annotated[int | None, typer.Option(help="run only the first N tasks")]
 OutputOption = Annotated[Path | None, typer.Option(help="override output_dir")]
 QuietOption = Annotated[bool, typer.Option(help="no progress bars")]
+MemoryOption = Annotated[
+    str | None,
+    typer.Option(
+        help="on: learn and recall across tasks (default store if none set); off: no memory"
+    ),
+]
+
+
+def _memory_override(choice: str | None, scenario: Scenario) -> object:
+    if choice is None:
+        return None
+    if choice not in ("on", "off"):
+        raise UsageError(f"--memory must be on or off, not '{choice}'")
+    if choice == "off":
+        return _OFF
+    return scenario.memory.model_dump(mode="json") if scenario.memory else {}
+
+
+_OFF = object()
+
+
+def _search_override(strategy: str | None, n: int | None, scenario: Scenario) -> dict[str, object]:
+    """`--search S --n K` turns any scenario's tasks into a search run (ablations from one file)."""
+    if strategy is None and n is None:
+        return {}
+    current = scenario.search.model_dump(mode="json") if scenario.search else {}
+    changes = {
+        key: value for key, value in {"strategy": strategy, "n": n}.items() if value is not None
+    }
+    return {"graph": "search", "search": current | changes}
 
 
 @app.command()
@@ -92,6 +131,7 @@ def run(
     limit: LimitOption = None,
     max_trials: Annotated[int | None, typer.Option(help="override max_trials")] = None,
     output_dir: OutputOption = None,
+    memory: MemoryOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Run a scenario: every task through its graph, then a summary table."""
@@ -128,6 +168,14 @@ def evaluate(
     max_trials: Annotated[int | None, typer.Option(help="override max_trials")] = None,
     resume: ResumeOption = None,
     output_dir: OutputOption = None,
+    memory: MemoryOption = None,
+    search: Annotated[
+        str | None,
+        typer.Option(help="run test-time search: best_of_n, vote, prm_vote, beam or mcts"),
+    ] = None,
+    n: Annotated[
+        int | None, typer.Option("--n", help="samples for best_of_n, vote and prm_vote")
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Evaluate a scenario over its task set and write a report with plots; or compare runs."""
@@ -140,8 +188,9 @@ def evaluate(
             return
         if len(targets) != 1:
             raise UsageError("give one scenario file, or: ponder eval compare RUN_DIR RUN_DIR ...")
+        loaded = load_scenario(targets[0])
         scenario = _with_overrides(
-            load_scenario(targets[0]),
+            loaded,
             targets[0],
             tasks={"limit": limit, "seed": seed},
             top={
@@ -151,6 +200,8 @@ def evaluate(
                 "concurrency": concurrency,
                 "max_trials": max_trials,
                 "output_dir": str(output_dir) if output_dir else None,
+                "memory": _memory_override(memory, loaded),
+                **_search_override(search, n, loaded),
             },
         )
         report = _execute(scenario, resume, quiet)

@@ -97,8 +97,8 @@ def plot_comparison(runs: Sequence[LoadedRun], path: Path) -> Path:
         positions,
         [rate.value for rate in rates],
         yerr=[
-            [rate.value - rate.low for rate in rates],
-            [rate.high - rate.value for rate in rates],
+            [max(0.0, rate.value - rate.low) for rate in rates],
+            [max(0.0, rate.high - rate.value) for rate in rates],
         ],
         fmt="none",
         ecolor="black",

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ponder.eval.plots import plot_comparison, plot_learning_curves, plot_sequence, success_by_trial
+from ponder.eval.plots import (
+    plot_comparison,
+    plot_learning_curves,
+    plot_scaling,
+    plot_sequence,
+    success_by_trial,
+)
 from ponder.eval.runs import LoadedRun
 from ponder.eval.stats import bootstrap_difference, wilson
 
@@ -122,6 +128,33 @@ def compare(runs: Sequence[LoadedRun]) -> list[Comparison]:
     return rows
 
 
+def _search_settings(run: LoadedRun) -> tuple[str, int] | None:
+    search = run.scenario.get("search")
+    if run.scenario.get("graph") != "search" or not isinstance(search, dict):
+        return None
+    return str(search.get("strategy")), int(search.get("n", 1))
+
+
+def scaling_rows(runs: Sequence[LoadedRun], strategy: str) -> list[tuple[int, float, float]]:
+    """(n, tokens per task, success rate) of the search runs using `strategy`, by n."""
+    rows = []
+    for run in runs:
+        settings = _search_settings(run)
+        if settings is not None and settings[0] == strategy:
+            numbers = metrics(run)
+            rows.append((settings[1], numbers.mean_tokens, numbers.rate))
+    return sorted(rows)
+
+
+def scaling_points(runs: Sequence[LoadedRun]) -> dict[str, list[tuple[float, float]]]:
+    """Success against tokens per task for every search strategy among `runs`."""
+    strategies = sorted({s[0] for run in runs if (s := _search_settings(run)) is not None})
+    return {
+        strategy: [(tokens, rate) for _, tokens, rate in scaling_rows(runs, strategy)]
+        for strategy in strategies
+    }
+
+
 def write_comparison(runs: Sequence[LoadedRun], directory: Path) -> Path:
     """`compare.md`, `compare.json` and `compare.png` for runs side by side."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -141,7 +174,31 @@ def write_comparison(runs: Sequence[LoadedRun], directory: Path) -> Path:
             f"| {row.run.run_id} | {row.run.label} | {n.tasks} | {_pct(n.rate)} [{_pct(n.low)}, {_pct(n.high)}] "
             f"| {100 * row.difference:+.1f} [{100 * row.low:+.1f}, {100 * row.high:+.1f}] pts | {n.mean_tokens:.0f} |"
         )
-    lines += ["", f"![comparison]({plot.name})", ""]
+    sequence = plot_sequence(runs, directory / "sequence.png")
+    lines += [
+        "",
+        f"![comparison]({plot.name})",
+        "",
+        f"![success over the task sequence]({sequence.name})",
+        "",
+    ]
+    scaling = scaling_points(runs)
+    if scaling:
+        curve = plot_scaling(scaling, directory / "scaling.png")
+        lines += [
+            "## Test-time scaling",
+            "",
+            "| strategy | n | tokens/task | success |",
+            "|---|---|---|---|",
+            *(
+                f"| {strategy} | {n} | {tokens:.0f} | {_pct(rate)} |"
+                for strategy, series in scaling.items()
+                for n, tokens, rate in scaling_rows(runs, strategy)
+            ),
+            "",
+            f"![test-time scaling]({curve.name})",
+            "",
+        ]
     (directory / "compare.md").write_text("\n".join(lines), encoding="utf-8")
     data = [
         {"run_id": r.run.run_id, "label": r.run.label, "tasks": r.numbers.tasks, "solved": r.numbers.solved,

@@ -6,8 +6,9 @@ read a common `Outcome` out of its final state, so the runner treats all graphs 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol, cast
 
 from langgraph.graph.state import CompiledStateGraph
@@ -17,13 +18,15 @@ from ponder.agents import Actor, Critic, Evaluator, Reflector
 from ponder.agents.debater import DebateJudge, Debater
 from ponder.agents.team import TeamMember
 from ponder.graphs import RefineAgents, build_refine_graph, solve
+from ponder.graphs._hooks import MemoryHooks
 from ponder.graphs._run import StepCallback
 from ponder.graphs.debate import DebateConfig, build_debate_graph, debate
 from ponder.graphs.refine import Mode
 from ponder.graphs.roles import build_roles_graph, collaborate
 from ponder.llm import LLM, Ledger
-from ponder.scenario.schema import ModelSettings, Scenario
+from ponder.scenario.schema import SEARCH_STRATEGIES, ModelSettings, Scenario
 from ponder.tasks import Task
+from ponder.verifier.protocol import Verifier
 
 LLMFactory = Callable[[str, ModelSettings, Ledger], LLM]
 AnyGraph = CompiledStateGraph[Any, Any, Any, Any]
@@ -43,6 +46,14 @@ def default_llm(role: str, settings: ModelSettings, ledger: Ledger) -> LLM:
 
 
 @dataclass(frozen=True)
+class RunResources:
+    """What every task of a run shares: the memory store and the verifier."""
+
+    memory: MemoryHooks | None = None
+    verifier: Verifier | None = None
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What the runner records of any graph's final state."""
 
@@ -57,7 +68,12 @@ class GraphKind(Protocol):
     """How one graph family is built from a scenario and run on a task."""
 
     def build(
-        self, scenario: Scenario, ledger: Ledger, make_llm: LLMFactory, saver: Checkpointer
+        self,
+        scenario: Scenario,
+        ledger: Ledger,
+        make_llm: LLMFactory,
+        saver: Checkpointer,
+        resources: RunResources | None = None,
     ) -> AnyGraph: ...
 
     def steps(self, scenario: Scenario) -> int:
@@ -73,7 +89,12 @@ class RefineKind:
     """Reflexion and Self-Refine."""
 
     def build(
-        self, scenario: Scenario, ledger: Ledger, make_llm: LLMFactory, saver: Checkpointer
+        self,
+        scenario: Scenario,
+        ledger: Ledger,
+        make_llm: LLMFactory,
+        saver: Checkpointer,
+        resources: RunResources | None = None,
     ) -> AnyGraph:
         def llm(role: str) -> LLM:
             return make_llm(role, scenario.role(cast(Any, role)), ledger)
@@ -94,6 +115,7 @@ class RefineKind:
             max_trials=scenario.max_trials,
             reflection_window=scenario.reflection_window,
             checkpointer=saver,
+            memory=resources.memory if resources else None,
         )
 
     def steps(self, scenario: Scenario) -> int:
@@ -121,7 +143,12 @@ class DebateKind:
     """N debaters, R rounds, parallel answers."""
 
     def build(
-        self, scenario: Scenario, ledger: Ledger, make_llm: LLMFactory, saver: Checkpointer
+        self,
+        scenario: Scenario,
+        ledger: Ledger,
+        make_llm: LLMFactory,
+        saver: Checkpointer,
+        resources: RunResources | None = None,
     ) -> AnyGraph:
         spec = scenario.debate
         assert spec is not None
@@ -145,7 +172,9 @@ class DebateKind:
             early_stop=spec.early_stop,
             judge=judge,
         )
-        return build_debate_graph(debaters, config, checkpointer=saver)
+        return build_debate_graph(
+            debaters, config, checkpointer=saver, memory=resources.memory if resources else None
+        )
 
     def steps(self, scenario: Scenario) -> int:
         assert scenario.debate is not None
@@ -174,7 +203,12 @@ class RolesKind:
     """A team of roles with a critic."""
 
     def build(
-        self, scenario: Scenario, ledger: Ledger, make_llm: LLMFactory, saver: Checkpointer
+        self,
+        scenario: Scenario,
+        ledger: Ledger,
+        make_llm: LLMFactory,
+        saver: Checkpointer,
+        resources: RunResources | None = None,
     ) -> AnyGraph:
         spec = scenario.team
         assert spec is not None
@@ -192,6 +226,7 @@ class RolesKind:
             max_rounds=spec.max_rounds,
             stop_on_checker=spec.stop_on_checker,
             checkpointer=saver,
+            memory=resources.memory if resources else None,
         )
 
     def steps(self, scenario: Scenario) -> int:
@@ -221,4 +256,94 @@ GRAPH_KINDS: dict[str, GraphKind] = {
     "roles": RolesKind(),
 }
 
-__all__ = ("GRAPH_KINDS", "GraphKind", "LLMFactory", "Outcome", "StepCallback", "default_llm")
+__all__ = (
+    "GRAPH_KINDS",
+    "GraphKind",
+    "LLMFactory",
+    "Outcome",
+    "RunResources",
+    "StepCallback",
+    "default_llm",
+    "scenario_verifier",
+)
+
+
+@cache
+def _load_verifier(kind: str, path: str, device: str, allow_hub: bool) -> Verifier:
+    """One PRM per run and process: loading weights is the expensive part."""
+    from ponder.verifier import load_prm
+
+    return load_prm(kind, path, device=device, allow_hub=allow_hub)
+
+
+def scenario_verifier(scenario: Scenario, tasks: Sequence[Task]) -> Verifier | None:
+    spec = scenario.verifier
+    if spec is None:
+        return None
+    if spec.kind == "outcome":
+        from ponder.verifier.outcome import OutcomeVerifier
+
+        return OutcomeVerifier(tasks)
+    assert spec.path is not None
+    return _load_verifier(spec.kind, spec.path, spec.device, spec.allow_hub)
+
+
+class SearchKind:
+    """Test-time search over steps, ranked or steered by a verifier."""
+
+    def build(
+        self,
+        scenario: Scenario,
+        ledger: Ledger,
+        make_llm: LLMFactory,
+        saver: Checkpointer,
+        resources: RunResources | None = None,
+    ) -> AnyGraph:
+        from ponder.graphs.search import SearchConfig, build_search_graph
+        from ponder.verifier.policy import StepPolicy
+
+        spec = scenario.search
+        assert spec is not None
+        config = SearchConfig(
+            strategy=cast(Any, SEARCH_STRATEGIES[spec.strategy]),
+            n=spec.n,
+            aggregate=spec.aggregate,
+            beam_width=spec.beam_width,
+            expand=spec.expand,
+            max_steps=spec.max_steps,
+            simulations=spec.simulations,
+            max_tokens=spec.max_tokens,
+        )
+        policy = StepPolicy(
+            make_llm("policy", scenario.role("actor"), ledger),
+            max_solution_tokens=scenario.max_tokens,
+        )
+        return build_search_graph(policy, resources.verifier if resources else None, config)
+
+    def steps(self, scenario: Scenario) -> int:
+        return 1
+
+    async def run(
+        self, graph: AnyGraph, task: Task, thread_id: str, on_progress: Callable[[int], None]
+    ) -> Outcome:
+        from ponder.graphs.search import SearchContext
+
+        state = await graph.ainvoke({"task_id": task.id}, context=SearchContext(task))
+        on_progress(1)
+        answer = state.get("answer") or ""
+        feedback = task.check(answer) if answer and task.has_checker else None
+        return Outcome(
+            solved=bool(feedback and feedback.success),
+            score=feedback.score if feedback else 0.0,
+            steps=1,
+            stop_reason=state.get("stopped_by", ""),
+            answer=answer,
+        )
+
+
+GRAPH_KINDS: dict[str, GraphKind] = {
+    "refine": RefineKind(),
+    "debate": DebateKind(),
+    "roles": RolesKind(),
+    "search": SearchKind(),
+}

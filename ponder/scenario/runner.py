@@ -11,13 +11,22 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from ponder.errors import BudgetExceeded, LLMCallError, PonderError, UsageError
+from ponder.graphs._hooks import MemoryHooks
 from ponder.llm import Budget, Ledger, Totals, register_local_model
-from ponder.scenario.build import GRAPH_KINDS, LLMFactory, Outcome, default_llm
+from ponder.scenario.build import (
+    GRAPH_KINDS,
+    LLMFactory,
+    Outcome,
+    RunResources,
+    default_llm,
+    scenario_verifier,
+)
 from ponder.scenario.run_dir import RunDirectory, TaskResult
 from ponder.scenario.schema import Scenario
 from ponder.tasks import Task, load_tasks
@@ -69,6 +78,25 @@ def _open_run(scenario: Scenario, resume: str | None) -> RunDirectory:
     return run
 
 
+def _open_memory(
+    scenario: Scenario, run: RunDirectory, ledger: Ledger, make_llm: LLMFactory
+) -> MemoryHooks | None:
+    """The run's memory hooks; `{run_dir}` in the store path gives each run a fresh store."""
+    if scenario.memory is None:
+        return None
+    from ponder.graphs.memory_hooks import StoreMemory
+
+    config = scenario.memory
+    if "{run_dir}" in str(config.path):
+        config = config.model_copy(
+            update={"path": Path(str(config.path).replace("{run_dir}", str(run.path)))}
+        )
+    distiller = make_llm("distiller", scenario.role("reflector"), ledger)
+    return StoreMemory(
+        config.open_store(), config, distiller, run_id=run.run_id, model=scenario.model
+    )
+
+
 def _result(task: Task, outcome: Outcome, ledger: Ledger, wall_s: float) -> TaskResult:
     return TaskResult(
         task_id=task.id,
@@ -111,13 +139,16 @@ async def run_scenario(
         progress.run_started(len(tasks), len(tasks) - len(todo))
     limit = asyncio.Semaphore(scenario.concurrency)
     kind = GRAPH_KINDS[scenario.graph]
+    resources = RunResources(
+        _open_memory(scenario, run, ledger, make_llm), scenario_verifier(scenario, tasks)
+    )
 
     async with AsyncSqliteSaver.from_conn_string(str(run.checkpoints)) as saver:
 
         async def one(task: Task) -> None:
             async with limit:
                 task_ledger = ledger.for_task(task.id, start=spent_by_task.get(task.id))
-                graph = kind.build(scenario, task_ledger, make_llm, saver)
+                graph = kind.build(scenario, task_ledger, make_llm, saver, resources)
                 if progress is not None:
                     progress.task_started(task.id, kind.steps(scenario))
 

@@ -14,13 +14,23 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ponder.llm import DEFAULT_MODEL, LocalModelEntry
+from ponder.memory.config import MemoryConfig
 from ponder.tasks import source_names
 
 GRAPH_MODES: dict[str, tuple[str, ...]] = {
     "refine": ("reflexion", "self-refine"),
     "debate": ("debate",),
     "roles": ("roles",),
+    "search": ("search",),
 }
+SEARCH_STRATEGIES = {
+    "best_of_n": "best-of-n",
+    "vote": "majority",
+    "prm_vote": "weighted-vote",
+    "beam": "beam",
+    "mcts": "mcts",
+}
+NEEDS_VERIFIER = {"best_of_n", "prm_vote", "beam", "mcts"}
 RoleName = Literal["actor", "reflector", "critic", "judge"]
 
 
@@ -97,6 +107,38 @@ class TeamSpec(_Strict):
         return self
 
 
+class SearchSpec(_Strict):
+    """Settings of `graph: search`: test-time search over reasoning steps."""
+
+    strategy: Literal["best_of_n", "vote", "prm_vote", "beam", "mcts"] = "prm_vote"
+    n: int = Field(8, ge=1, le=256, description="solutions sampled (best_of_n, vote, prm_vote)")
+    aggregate: Literal["min", "last", "product", "mean"] = Field(
+        "min", description="step scores -> solution score"
+    )
+    beam_width: int = Field(2, ge=1, le=64)
+    expand: int = Field(4, ge=1, le=64, description="next steps sampled per beam or tree node")
+    max_steps: int = Field(8, ge=1, le=64)
+    simulations: int = Field(16, ge=1, le=4096, description="MCTS iterations")
+    max_tokens: int | None = Field(None, ge=1, description="token cap per task's search")
+
+
+class VerifierSpec(_Strict):
+    """The process reward model that scores steps."""
+
+    kind: Literal["head", "qwen-prm", "math-shepherd", "skywork", "outcome"] = Field(
+        description="PRM recipe, or 'outcome' to score with the task's own checker"
+    )
+    path: str | None = Field(None, description="local model directory (or a Hub id with allow_hub)")
+    device: str = "auto"
+    allow_hub: bool = False
+
+    @model_validator(mode="after")
+    def _path_for_prm(self) -> VerifierSpec:
+        if self.kind != "outcome" and not self.path:
+            raise ValueError(f"verifier.path: a '{self.kind}' verifier needs the model's directory")
+        return self
+
+
 class TaskSpec(_Strict):
     """Where the tasks come from."""
 
@@ -137,6 +179,8 @@ class Scenario(_Strict):
     mode: str | None = Field(None, description="graph mode, e.g. reflexion or self-refine")
     debate: DebateSpec | None = Field(None, description="agents and rounds for graph: debate")
     team: TeamSpec | None = Field(None, description="members for graph: roles")
+    search: SearchSpec | None = Field(None, description="strategy and budget for graph: search")
+    verifier: VerifierSpec | None = Field(None, description="the PRM used by search")
     max_trials: int = Field(3, ge=1, le=50, description="attempts (or refine rounds) per task")
     reflection_window: int = Field(3, ge=0, le=50)
     temperature: float = Field(0.7, ge=0, le=2)
@@ -149,6 +193,9 @@ class Scenario(_Strict):
     concurrency: int = Field(1, ge=1, le=256, description="tasks run at the same time")
     roles: dict[RoleName, RoleSettings] = Field(default_factory=dict)
     budget: BudgetSpec = Field(default_factory=BudgetSpec)
+    memory: MemoryConfig | None = Field(
+        None, description="learn across tasks; '{run_dir}' in memory.path means a store per run"
+    )
     output_dir: Path = Field(Path("runs"), description="run directories are created under it")
     local_models: dict[str, LocalModelEntry] = Field(
         default_factory=dict, description="named GGUF files usable as local/<name>"
@@ -176,6 +223,13 @@ class Scenario(_Strict):
             raise ValueError("debate: graph 'debate' needs a debate section with its agents")
         if self.graph == "roles" and self.team is None:
             raise ValueError("team: graph 'roles' needs a team section with its members")
+        if self.graph == "search":
+            if self.search is None:
+                self.search = SearchSpec()
+            if self.search.strategy in NEEDS_VERIFIER and self.verifier is None:
+                raise ValueError(
+                    f"verifier: search strategy '{self.search.strategy}' needs a verifier section"
+                )
         return self
 
     def settings(self, given: RoleSettings | None = None) -> ModelSettings:

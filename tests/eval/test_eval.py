@@ -128,3 +128,50 @@ def test_eval_with_the_embedded_model_writes_a_report(tmp_path: Path) -> None:
         e["task_id"].startswith("basic_arithmetic-5-") for e in episodes
     )
     assert f"| 2 | {sum(e['solved'] for e in episodes)} |" in report
+
+
+async def test_compare_draws_a_scaling_curve_for_search_runs(tmp_path: Path) -> None:
+    runs = []
+    for n in (1, 2, 4):
+        scenario = parse_scenario(
+            {
+                "name": "scale",
+                "tasks": {
+                    "source": "basic_arithmetic",
+                    "seed": 2,
+                    "limit": 3,
+                    "options": {"max_terms": 2},
+                },
+                "graph": "search",
+                "search": {"strategy": "vote", "n": n},
+                "output_dir": str(tmp_path / f"n{n}"),
+            },
+            "test",
+        )
+
+        def make(role: str, _s: ModelSettings, ledger: Ledger) -> LLM:
+            return ScriptedLLM.from_replies(lambda _m: "Answer: 5", ledger=ledger, role=role)
+
+        runs.append(Path((await run_scenario(scenario, make_llm=make)).run_dir))
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(app, ["eval", "compare", *map(str, runs), "--output-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    text = (out / "compare.md").read_text()
+    assert "| vote | 1 | 30 |" in text and "| vote | 4 | 120 |" in text
+    assert (out / "scaling.png").exists() and (out / "sequence.png").exists()
+
+
+def test_eval_search_flag_needs_a_verifier_for_prm_vote(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            str(REPO / "scenarios/quickstart.yaml"),
+            "--search",
+            "prm_vote",
+            "--output-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "needs a verifier section" in result.output

@@ -224,3 +224,45 @@ async def test_roles_scenario_runs_through_the_runner(tmp_path: Path) -> None:
     assert all(
         r.stop_reason == "out of rounds" and r.trials == 2 and not r.solved for r in report.results
     )
+
+
+async def test_search_scenario_votes_over_samples(tmp_path: Path) -> None:
+    search_scenario = scenario(tmp_path, graph="search", search={"strategy": "vote", "n": 3})
+    replies = iter(["Step: think\nAnswer: 1000", "Answer: 7", "Answer: 1000"] * 4)
+
+    def make(role: str, _settings: ModelSettings, ledger: Ledger) -> LLM:
+        return ScriptedLLM.from_replies(lambda _m: next(replies), ledger=ledger, role=role)
+
+    report = await run_scenario(search_scenario, make_llm=make)
+    assert len(report.results) == 4 and all(
+        r.answer == "1000" and not r.solved for r in report.results
+    )
+    assert all(r.tokens == 90 for r in report.results)  # three samples of 30 tokens each
+
+
+async def test_search_with_the_outcome_verifier_picks_the_checked_answer(tmp_path: Path) -> None:
+    from ponder.tasks import load_tasks
+
+    tasks = load_tasks(
+        "basic_arithmetic", seed=3, limit=4, options={"max_terms": 2, "max_digits": 1}
+    )
+    right = {t.prompt(): t.reference for t in tasks}  # type: ignore[attr-defined]
+
+    def make(role: str, _settings: ModelSettings, ledger: Ledger) -> LLM:
+        calls = {"n": 0}
+
+        def reply(messages: list[dict[str, str]]) -> str:
+            calls["n"] += 1
+            question = next(q for q in right if q in messages[-1]["content"])
+            return f"Answer: {right[question]}" if calls["n"] % 3 == 0 else "Answer: 1000"
+
+        return ScriptedLLM.from_replies(reply, ledger=ledger, role=role)
+
+    best = scenario(
+        tmp_path,
+        graph="search",
+        search={"strategy": "best_of_n", "n": 3},
+        verifier={"kind": "outcome"},
+    )
+    report = await run_scenario(best, make_llm=make)
+    assert all(r.solved for r in report.results)  # the one right sample of three wins
