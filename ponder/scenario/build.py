@@ -6,7 +6,8 @@ read a common `Outcome` out of its final state, so the runner treats all graphs 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol, cast
@@ -139,6 +140,18 @@ class RefineKind:
         )
 
 
+def _prm_scorer(verifier: Verifier) -> Callable[[Task, str], Awaitable[float]]:
+    """Score a debater's whole reply as a solution: its lines are the steps, min-aggregated."""
+    from ponder.verifier.policy import split_steps
+    from ponder.verifier.protocol import aggregate, score_steps
+
+    async def score(task: Task, text: str) -> float:
+        steps = split_steps(text) or [text]
+        return aggregate(await asyncio.to_thread(score_steps, verifier, task.prompt(), steps))
+
+    return score
+
+
 class DebateKind:
     """N debaters, R rounds, parallel answers."""
 
@@ -165,12 +178,17 @@ class DebateKind:
             if spec.aggregate == "judge"
             else None
         )
+        verifier = resources.verifier if resources else None
+        scorer = (
+            _prm_scorer(verifier) if verifier is not None and spec.aggregate == "verifier" else None
+        )
         config = DebateConfig(
             rounds=spec.rounds,
             topology=spec.topology,
             aggregate=spec.aggregate,
             early_stop=spec.early_stop,
             judge=judge,
+            scorer=scorer,
         )
         return build_debate_graph(
             debaters, config, checkpointer=saver, memory=resources.memory if resources else None

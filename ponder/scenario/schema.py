@@ -78,7 +78,9 @@ class DebateSpec(_Strict):
     topology: Literal["full", "sparse"] = Field(
         "full", description="sparse: each reads its ring neighbours"
     )
-    aggregate: Literal["majority", "judge"] = "majority"
+    aggregate: Literal["majority", "judge", "verifier"] = Field(
+        "majority", description="verifier: the answer the scenario's PRM scores highest"
+    )
     early_stop: bool = Field(True, description="stop when every agent gives the same answer")
 
 
@@ -223,6 +225,13 @@ class Scenario(_Strict):
             raise ValueError("debate: graph 'debate' needs a debate section with its agents")
         if self.graph == "roles" and self.team is None:
             raise ValueError("team: graph 'roles' needs a team section with its members")
+        if (
+            self.graph == "debate"
+            and self.debate
+            and self.debate.aggregate == "verifier"
+            and self.verifier is None
+        ):
+            raise ValueError("verifier: debate aggregate 'verifier' needs a verifier section")
         if self.graph == "search":
             if self.search is None:
                 self.search = SearchSpec()

@@ -266,3 +266,34 @@ async def test_search_with_the_outcome_verifier_picks_the_checked_answer(tmp_pat
     )
     report = await run_scenario(best, make_llm=make)
     assert all(r.solved for r in report.results)  # the one right sample of three wins
+
+
+async def test_debate_aggregated_by_the_verifier(tmp_path: Path) -> None:
+    debate_scenario = scenario(
+        tmp_path,
+        graph="debate",
+        debate={
+            "rounds": 1,
+            "aggregate": "verifier",
+            "agents": [{"name": "a"}, {"name": "b"}, {"name": "c"}],
+        },
+        verifier={"kind": "outcome"},
+    )
+    from ponder.tasks import load_tasks
+
+    right = {
+        t.prompt(): t.reference
+        for t in load_tasks(
+            "basic_arithmetic", seed=3, limit=4, options={"max_terms": 2, "max_digits": 1}
+        )
+    }  # type: ignore[attr-defined]
+
+    def make(role: str, _s: ModelSettings, ledger: Ledger) -> LLM:
+        def reply(messages: list[dict[str, str]]) -> str:
+            question = next(q for q in right if q in messages[-1]["content"])
+            return f"Answer: {right[question]}" if role == "debater:c" else "Answer: 1000"
+
+        return ScriptedLLM.from_replies(reply, ledger=ledger, role=role)
+
+    report = await run_scenario(debate_scenario, make_llm=make)
+    assert all(r.solved for r in report.results)  # the minority answer the verifier prefers wins
