@@ -60,7 +60,7 @@ def test_role_settings_override_defaults(tmp_path: Path) -> None:
         (
             GOOD + "graph: tree\n",
             "graph",
-            "unknown graph 'tree' (choose from refine, debate, roles)",
+            "unknown graph 'tree' (choose from refine, debate, roles, search",
         ),
         (GOOD + "mode: debate\n", "mode", "graph 'refine' has no mode 'debate'"),
         (GOOD + "roles: {plumber: {}}\n", "roles.plumber", ""),
