@@ -268,24 +268,6 @@ class RolesKind:
         )
 
 
-GRAPH_KINDS: dict[str, GraphKind] = {
-    "refine": RefineKind(),
-    "debate": DebateKind(),
-    "roles": RolesKind(),
-}
-
-__all__ = (
-    "GRAPH_KINDS",
-    "GraphKind",
-    "LLMFactory",
-    "Outcome",
-    "RunResources",
-    "StepCallback",
-    "default_llm",
-    "scenario_verifier",
-)
-
-
 @cache
 def _load_verifier(kind: str, path: str, device: str, allow_hub: bool) -> Verifier:
     """One PRM per run and process: loading weights is the expensive part."""
@@ -365,3 +347,14 @@ GRAPH_KINDS: dict[str, GraphKind] = {
     "roles": RolesKind(),
     "search": SearchKind(),
 }
+
+__all__ = (
+    "GRAPH_KINDS",
+    "GraphKind",
+    "LLMFactory",
+    "Outcome",
+    "RunResources",
+    "StepCallback",
+    "default_llm",
+    "scenario_verifier",
+)
