@@ -40,16 +40,26 @@ def load_run(path: Path) -> LoadedRun:
         if line.strip()
     ]
     ids = list(dict.fromkeys(json.loads(line)["task_id"] for line in order))
-    label = " ".join(
-        str(part)
-        for part in (
-            scenario.get("name"),
-            scenario.get("model"),
-            scenario.get("graph"),
-            scenario.get("mode"),
-        )
-        if part
-    )
     return LoadedRun(
-        path.name, path, [finished[i] for i in ids], scenario, summary, label or path.name
+        path.name,
+        path,
+        [finished[i] for i in ids],
+        scenario,
+        summary,
+        describe(scenario) or path.name,
     )
+
+
+def describe(scenario: dict[str, object]) -> str:
+    """A short label naming what sets a run apart: model, graph and mode, memory, search."""
+    parts = [
+        scenario.get("name"),
+        scenario.get("model"),
+        scenario.get("graph"),
+        scenario.get("mode"),
+    ]
+    parts.append("memory" if scenario.get("memory") else "no memory")
+    search = scenario.get("search")
+    if scenario.get("graph") == "search" and isinstance(search, dict):
+        parts.append(f"{search.get('strategy')} n={search.get('n')}")
+    return " ".join(str(part) for part in parts if part)
