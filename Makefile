@@ -47,6 +47,10 @@ typecheck: setup
 
 bench: setup
 	$(PY) bench/overhead.py
+	$(PY) bench/concurrency.py
+	$(PY) bench/memory.py
+	$(PY) bench/prm.py
+	$(PY) bench/embodied.py --skip-model
 
 clean:
 	rm -rf $(VENV) .wheels .typecheck build *.egg-info

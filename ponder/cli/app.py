@@ -58,7 +58,8 @@ def _with_overrides(
         data["memory"] = memory
     if "graph" in top and "mode" not in top:
         data.pop("mode", None)
-    data["tasks"] = data["tasks"] | tasks
+    if "tasks" in data:  # an embodied scenario has environment units instead
+        data["tasks"] = data["tasks"] | tasks
     return parse_scenario(data, source)
 
 

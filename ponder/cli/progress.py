@@ -53,6 +53,10 @@ class RichProgress:
     def trial_finished(self, task_id: str, trial: int) -> None:
         self.progress.update(self._bars[task_id], completed=trial, status=f"trial {trial}")
 
+    def message(self, task_id: str, line: str) -> None:
+        """A live line (an embodied step: action and score) printed above the bars."""
+        self.progress.console.print(f"[dim]{task_id}[/] {line}", highlight=False, markup=True)
+
     def task_finished(self, result: TaskResult) -> None:
         verdict = "[green]solved" if result.solved else "[red]unsolved"
         bar = self._bars[result.task_id]

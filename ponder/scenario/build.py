@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 from langgraph.graph.state import CompiledStateGraph
@@ -26,7 +27,7 @@ from ponder.graphs.refine import Mode
 from ponder.graphs.roles import build_roles_graph, collaborate
 from ponder.llm import LLM, Ledger
 from ponder.scenario.schema import SEARCH_STRATEGIES, ModelSettings, Scenario
-from ponder.tasks import Task
+from ponder.tasks import Task, load_tasks
 from ponder.verifier.protocol import Verifier
 
 LLMFactory = Callable[[str, ModelSettings, Ledger], LLM]
@@ -52,6 +53,8 @@ class RunResources:
 
     memory: MemoryHooks | None = None
     verifier: Verifier | None = None
+    run_dir: Path | None = None
+    announce: Callable[[str, str], None] | None = None  # (unit id, line): live display
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,12 @@ class GraphKind(Protocol):
         ...
 
     async def run(
-        self, graph: AnyGraph, task: Task, thread_id: str, on_progress: Callable[[int], None]
+        self,
+        graph: AnyGraph,
+        task: Task,
+        thread_id: str,
+        on_progress: Callable[[int], None],
+        resources: RunResources | None = None,
     ) -> Outcome: ...
 
 
@@ -123,7 +131,12 @@ class RefineKind:
         return scenario.max_trials
 
     async def run(
-        self, graph: AnyGraph, task: Task, thread_id: str, on_progress: Callable[[int], None]
+        self,
+        graph: AnyGraph,
+        task: Task,
+        thread_id: str,
+        on_progress: Callable[[int], None],
+        resources: RunResources | None = None,
     ) -> Outcome:
         def on_step(_node: str, update: dict[str, Any]) -> None:
             if "trial" in update:
@@ -199,7 +212,12 @@ class DebateKind:
         return scenario.debate.rounds
 
     async def run(
-        self, graph: AnyGraph, task: Task, thread_id: str, on_progress: Callable[[int], None]
+        self,
+        graph: AnyGraph,
+        task: Task,
+        thread_id: str,
+        on_progress: Callable[[int], None],
+        resources: RunResources | None = None,
     ) -> Outcome:
         def on_step(node: str, update: dict[str, Any]) -> None:
             if node == "aggregate" or node == "decide":
@@ -252,7 +270,12 @@ class RolesKind:
         return scenario.team.max_rounds
 
     async def run(
-        self, graph: AnyGraph, task: Task, thread_id: str, on_progress: Callable[[int], None]
+        self,
+        graph: AnyGraph,
+        task: Task,
+        thread_id: str,
+        on_progress: Callable[[int], None],
+        resources: RunResources | None = None,
     ) -> Outcome:
         def on_step(_node: str, update: dict[str, Any]) -> None:
             if "approved" in update:
@@ -324,7 +347,12 @@ class SearchKind:
         return 1
 
     async def run(
-        self, graph: AnyGraph, task: Task, thread_id: str, on_progress: Callable[[int], None]
+        self,
+        graph: AnyGraph,
+        task: Task,
+        thread_id: str,
+        on_progress: Callable[[int], None],
+        resources: RunResources | None = None,
     ) -> Outcome:
         from ponder.graphs.search import SearchContext
 
@@ -341,11 +369,138 @@ class SearchKind:
         )
 
 
+@dataclass(frozen=True)
+class EnvironmentUnit:
+    """One environment configuration of an embodied scenario (one `vary` value): a results row."""
+
+    id: str
+    options: dict[str, Any]
+    has_checker = False
+
+    def prompt(self) -> str:
+        return self.id
+
+    def answer_format(self) -> str:
+        return ""
+
+    def extract(self, reply: str) -> str | None:
+        return None
+
+    def check(self, answer: str) -> Any:
+        raise NotImplementedError("an environment unit is judged by its environment's score")
+
+
+def scenario_tasks(scenario: Scenario) -> list[Task]:
+    """The units of work of a scenario: its tasks, or one unit per environment variation."""
+    if scenario.environment is not None and scenario.graph == "embodied":
+        spec = scenario.environment
+        if not spec.vary:
+            return [EnvironmentUnit(spec.name, dict(spec.options))]
+        ((key, values),) = spec.vary.items()
+        return [
+            EnvironmentUnit(f"{spec.name}-{key}-{value}", {**spec.options, key: value})
+            for value in values
+        ]
+    assert scenario.tasks is not None
+    tasks = scenario.tasks
+    return load_tasks(
+        tasks.source, seed=tasks.seed, limit=tasks.limit, options=tasks.options, path=tasks.path
+    )
+
+
+class EmbodiedKind:
+    """A ReAct agent acting in an environment, reflecting between episodes."""
+
+    def build(
+        self,
+        scenario: Scenario,
+        ledger: Ledger,
+        make_llm: LLMFactory,
+        saver: Checkpointer,
+        resources: RunResources | None = None,
+    ) -> AnyGraph:
+        from ponder.agents.embodied import EmbodiedActor, embodied_reflector
+        from ponder.graphs.embodied import EmbodiedAgents, build_embodied_graph
+
+        spec = scenario.embodied
+        assert spec is not None
+        actor = EmbodiedActor(
+            make_llm("actor", scenario.role("actor"), ledger),
+            window=spec.history_window,
+            max_actions_shown=spec.max_actions_shown,
+        )
+        reflector = (
+            embodied_reflector(make_llm("reflector", scenario.role("reflector"), ledger))
+            if scenario.mode == "reflexion"
+            else None
+        )
+        return build_embodied_graph(
+            EmbodiedAgents(actor, reflector),
+            max_episodes=spec.max_episodes,
+            max_steps=spec.max_steps,
+            history_window=spec.history_window,
+            reflection_window=spec.reflection_window,
+            checkpointer=saver,
+        )
+
+    def steps(self, scenario: Scenario) -> int:
+        assert scenario.embodied is not None
+        return scenario.embodied.max_episodes
+
+    async def run(
+        self,
+        graph: AnyGraph,
+        task: Task,
+        thread_id: str,
+        on_progress: Callable[[int], None],
+        resources: RunResources | None = None,
+    ) -> Outcome:
+        from ponder.envs import make_env
+        from ponder.graphs.embodied import describe, run_episodes
+
+        assert isinstance(task, EnvironmentUnit)
+        options = dict(task.options)
+        for key, value in options.items():
+            if isinstance(value, str) and "{run_dir}" in value and resources and resources.run_dir:
+                options[key] = value.replace("{run_dir}", str(resources.run_dir))
+        name = task.id.split("-", 1)[0]
+        memory = resources.memory if resources else None
+        announce = resources.announce if resources else None
+
+        def on_step(node: str, update: dict[str, Any]) -> None:
+            line = describe(node, update)
+            if line and announce is not None:
+                announce(task.id, line)
+            if node == "end_episode":
+                for record in update.get("episodes", []):
+                    on_progress(int(record["episode"]))
+
+        env = await asyncio.to_thread(make_env, name, options)
+        with env:
+            result = await run_episodes(
+                graph,
+                env,
+                thread_id=thread_id,
+                recall=memory.recall if memory else None,
+                remember=memory.remember if memory else None,
+                on_step=on_step,
+            )
+        last = result.episodes[-1] if result.episodes else None
+        return Outcome(
+            solved=result.solved,
+            score=result.best_score / 100,
+            steps=len(result.episodes),
+            stop_reason=result.stop_reason,
+            answer=f"score {result.best_score:g} in {last.steps if last else 0} steps",
+        )
+
+
 GRAPH_KINDS: dict[str, GraphKind] = {
     "refine": RefineKind(),
     "debate": DebateKind(),
     "roles": RolesKind(),
     "search": SearchKind(),
+    "embodied": EmbodiedKind(),
 }
 
 __all__ = (

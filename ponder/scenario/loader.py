@@ -45,14 +45,12 @@ def parse_scenario(data: object, source: str, base_dir: Path | None = None) -> S
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
         raise validation_error(source, error) from None
-    if (
-        base_dir is not None
-        and scenario.tasks.path is not None
-        and not scenario.tasks.path.is_absolute()
-    ):
-        scenario.tasks.path = base_dir / scenario.tasks.path
-    if scenario.tasks.path is not None and not scenario.tasks.path.is_file():
-        raise ScenarioError(source, "tasks.path", f"file not found: {scenario.tasks.path}")
+    tasks = scenario.tasks
+    if tasks is not None and tasks.path is not None:
+        if base_dir is not None and not tasks.path.is_absolute():
+            tasks.path = base_dir / tasks.path
+        if not tasks.path.is_file():
+            raise ScenarioError(source, "tasks.path", f"file not found: {tasks.path}")
     return scenario
 
 

@@ -25,11 +25,12 @@ from ponder.scenario.build import (
     Outcome,
     RunResources,
     default_llm,
+    scenario_tasks,
     scenario_verifier,
 )
 from ponder.scenario.run_dir import RunDirectory, TaskResult
 from ponder.scenario.schema import Scenario
-from ponder.tasks import Task, load_tasks
+from ponder.tasks import Task
 
 
 class ProgressSink(Protocol):
@@ -60,7 +61,8 @@ class RunReport:
 
 
 def _task_spec(scenario: Scenario) -> dict[str, object]:
-    return scenario.tasks.model_dump(mode="json")
+    source = scenario.tasks if scenario.tasks is not None else scenario.environment
+    return source.model_dump(mode="json") if source is not None else {}
 
 
 def _open_run(scenario: Scenario, resume: str | None) -> RunDirectory:
@@ -71,7 +73,8 @@ def _open_run(scenario: Scenario, resume: str | None) -> RunDirectory:
     run = RunDirectory.existing(scenario.output_dir, resume)
     if run.scenario.exists():
         stored = json.loads(run.scenario.read_text(encoding="utf-8"))
-        if stored.get("tasks") != _task_spec(scenario):
+        key = "tasks" if scenario.tasks is not None else "environment"
+        if stored.get(key) != _task_spec(scenario):
             raise UsageError(
                 f"--resume {resume}: the scenario's tasks differ from those of the run"
             )
@@ -122,13 +125,7 @@ async def run_scenario(
     started = time.perf_counter()
     for name, entry in scenario.local_models.items():
         register_local_model(name, entry)
-    tasks = load_tasks(
-        scenario.tasks.source,
-        seed=scenario.tasks.seed,
-        limit=scenario.tasks.limit,
-        options=scenario.tasks.options,
-        path=scenario.tasks.path,
-    )
+    tasks = scenario_tasks(scenario)
     run = _open_run(scenario, resume)
     done = run.finished()
     spent, spent_by_task = Ledger.read_trace(run.trace)
@@ -140,7 +137,10 @@ async def run_scenario(
     limit = asyncio.Semaphore(scenario.concurrency)
     kind = GRAPH_KINDS[scenario.graph]
     resources = RunResources(
-        _open_memory(scenario, run, ledger, make_llm), scenario_verifier(scenario, tasks)
+        _open_memory(scenario, run, ledger, make_llm),
+        scenario_verifier(scenario, tasks),
+        run_dir=run.path,
+        announce=getattr(progress, "message", None),
     )
 
     async with AsyncSqliteSaver.from_conn_string(str(run.checkpoints)) as saver:
@@ -157,7 +157,7 @@ async def run_scenario(
                         progress.trial_finished(task.id, step)
 
                 task_started = time.perf_counter()
-                outcome = await kind.run(graph, task, task.id, on_progress)
+                outcome = await kind.run(graph, task, task.id, on_progress, resources)
                 result = _result(task, outcome, task_ledger, time.perf_counter() - task_started)
                 run.append_result(result)
                 done[task.id] = result

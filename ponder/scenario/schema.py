@@ -22,6 +22,7 @@ GRAPH_MODES: dict[str, tuple[str, ...]] = {
     "debate": ("debate",),
     "roles": ("roles",),
     "search": ("search",),
+    "embodied": ("reflexion", "react"),
 }
 SEARCH_STRATEGIES = {
     "best_of_n": "best-of-n",
@@ -141,6 +142,51 @@ class VerifierSpec(_Strict):
         return self
 
 
+class EnvironmentSpec(_Strict):
+    """The interactive environment of `graph: embodied`."""
+
+    name: str = Field(description="scienceworld or textworld")
+    options: dict[str, Any] = Field(default_factory=dict, description="passed to the environment")
+    vary: dict[str, list[Any]] = Field(
+        default_factory=dict,
+        description="one key with values: one run unit (results row) per value",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _known_environment(cls, value: str) -> str:
+        from ponder.envs import environment_names
+
+        if value not in environment_names():
+            raise ValueError(
+                f"unknown environment '{value}' (choose from {', '.join(environment_names())})"
+            )
+        return value
+
+    @field_validator("vary")
+    @classmethod
+    def _one_key(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        if len(value) > 1:
+            raise ValueError("vary takes one key (e.g. variation or seed) with a list of values")
+        if any(not values for values in value.values()):
+            raise ValueError("vary needs at least one value")
+        return value
+
+
+class EmbodiedSpec(_Strict):
+    """Episode settings of `graph: embodied`."""
+
+    max_episodes: int = Field(
+        3, ge=1, le=50, description="episodes per unit; stops at the first win"
+    )
+    max_steps: int = Field(30, ge=1, le=1000, description="commands per episode")
+    history_window: int = Field(12, ge=1, le=200, description="recent steps shown to the actor")
+    reflection_window: int = Field(3, ge=0, le=50)
+    max_actions_shown: int = Field(
+        40, ge=1, le=5000, description="valid commands listed in the prompt"
+    )
+
+
 class TaskSpec(_Strict):
     """Where the tasks come from."""
 
@@ -176,12 +222,14 @@ class Scenario(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
     model: str = Field(DEFAULT_MODEL, description="litellm model string; local/... runs in-process")
-    tasks: TaskSpec
+    tasks: TaskSpec | None = Field(None, description="the task set (every graph but embodied)")
     graph: str = Field("refine", description=f"one of: {', '.join(GRAPH_MODES)}")
     mode: str | None = Field(None, description="graph mode, e.g. reflexion or self-refine")
     debate: DebateSpec | None = Field(None, description="agents and rounds for graph: debate")
     team: TeamSpec | None = Field(None, description="members for graph: roles")
     search: SearchSpec | None = Field(None, description="strategy and budget for graph: search")
+    environment: EnvironmentSpec | None = Field(None, description="environment for graph: embodied")
+    embodied: EmbodiedSpec | None = Field(None, description="episode settings for graph: embodied")
     verifier: VerifierSpec | None = Field(None, description="the PRM used by search")
     max_trials: int = Field(3, ge=1, le=50, description="attempts (or refine rounds) per task")
     reflection_window: int = Field(3, ge=0, le=50)
@@ -219,7 +267,14 @@ class Scenario(_Strict):
             raise ValueError(
                 f"mode: graph '{self.graph}' has no mode '{self.mode}' (choose from {', '.join(modes)})"
             )
-        if self.tasks.source == "file" and self.tasks.path is None:
+        if self.graph == "embodied":
+            if self.environment is None:
+                raise ValueError("environment: graph 'embodied' needs an environment section")
+            if self.embodied is None:
+                self.embodied = EmbodiedSpec()
+        elif self.tasks is None:
+            raise ValueError("tasks: required field is missing")
+        if self.tasks is not None and self.tasks.source == "file" and self.tasks.path is None:
             raise ValueError("tasks.path: the 'file' task source needs a path")
         if self.graph == "debate" and self.debate is None:
             raise ValueError("debate: graph 'debate' needs a debate section with its agents")

@@ -10,13 +10,19 @@ from ponder.llm import ScriptedLLM
 from ponder.memory.config import MemoryConfig
 from ponder.tasks import NumericTask
 
-TASK_A = NumericTask("a", "A farmer has 17 cows and buys 25 more. How many cows does he have?", Fraction(42))
-TASK_B = NumericTask("b", "A farmer has 18 cows and buys 26 more. How many cows does he have?", Fraction(44))
+TASK_A = NumericTask(
+    "a", "A farmer has 17 cows and buys 25 more. How many cows does he have?", Fraction(42)
+)
+TASK_B = NumericTask(
+    "b", "A farmer has 18 cows and buys 26 more. How many cows does he have?", Fraction(44)
+)
 LESSON = "I added the units without carrying the ten. Root cause: no carry. Next time carry the 1."
 
 
 def memory(tmp_path: Path, **settings: object) -> StoreMemory:
-    config = MemoryConfig.model_validate({"path": str(tmp_path / "store"), "embedding": "hash", "k": 3} | settings)
+    config = MemoryConfig.model_validate(
+        {"path": str(tmp_path / "store"), "embedding": "hash", "k": 3} | settings
+    )
     return StoreMemory(config.open_store(), config)
 
 

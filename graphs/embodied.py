@@ -1,0 +1,435 @@
+"""An embodied agent acting in an environment over several episodes, reflecting in between.
+
+    reset -> act -> [not done and under the step limit -> act]
+                 -> end_episode -> [won | out of episodes -> finish -> END]
+                                -> reflect -> reset        (Reflexion, as for ALFWorld)
+
+`act` observes (the recent observations and, for policies that ask, the valid actions),
+asks the policy for one command (ReAct: a thought, then an action) and sends it to the
+environment. Thinking and stepping share one node because each LangGraph superstep costs
+close to a millisecond, a tenth of a ScienceWorld step. A failed episode is turned into a
+lesson by the reflector, and the next episode starts with it. Memory plugs in through two
+callables, so this module never imports it: `recall(task)` returns notes for the first
+episode, and `remember(task, outcome)` receives every trajectory, verdict and lesson when
+the run ends (the mapping `ponder.memory.remember` reads).
+
+The environment is not graph state: it travels in the run context with the position it is
+at. A run resumed in a new process finds a fresh environment there, and the episode in
+progress is replayed from its recorded commands before the agent acts again. Every loop is
+bounded and the recursion limit is derived from the bounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import operator
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypedDict, cast
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Checkpointer
+
+from ponder.agents.embodied import Policy, View
+from ponder.agents.reflector import Reflector
+from ponder.envs import Environment, EnvironmentCrashed, EnvTask
+from ponder.graphs._run import StepCallback, run_to_end
+from ponder.tasks import Feedback, Task
+
+Recall = Callable[[Task], Awaitable[Sequence[str]] | Sequence[str]]
+Remember = Callable[[Task, Mapping[str, Any]], Awaitable[Any] | Any]
+
+_TRAJECTORY_STEPS = 40  # the reflector reads at most this many last steps
+_OBSERVATION_CHARS = 300
+
+
+class StepRecord(TypedDict):
+    """One command and what the world answered; plain data, so it can be checkpointed."""
+
+    episode: int
+    step: int
+    thought: str
+    action: str
+    proposed: str
+    observation: str
+    score: float
+    done: bool
+
+
+class EpisodeRecord(TypedDict):
+    """How one episode ended."""
+
+    episode: int
+    success: bool
+    score: float
+    steps: int
+    stop_reason: str
+
+
+class EmbodiedState(TypedDict, total=False):
+    """The whole run; `steps`, `episodes` and `lessons` only ever grow."""
+
+    task_id: str
+    task: str
+    notes: list[str]
+    episode: int
+    step: int
+    start: str
+    score: float
+    done: bool
+    won: bool
+    error: str
+    steps: Annotated[list[StepRecord], operator.add]
+    episodes: Annotated[list[EpisodeRecord], operator.add]
+    lessons: Annotated[list[str], operator.add]
+    stop_reason: str
+
+
+EmbodiedGraph = CompiledStateGraph[
+    "EmbodiedState", "EmbodiedContext", "EmbodiedState", "EmbodiedState"
+]
+
+
+@dataclass
+class _Position:
+    """Where the live environment is: `(episode, steps taken)`; `(0, 0)` before any reset."""
+
+    episode: int = 0
+    step: int = 0
+
+
+@dataclass
+class EmbodiedContext:
+    """Per-process objects that are not checkpointed: the environment and the memory hooks."""
+
+    env: Environment
+    recall: Recall | None = None
+    remember: Remember | None = None
+    position: _Position = field(default_factory=_Position)
+
+
+@dataclass(frozen=True)
+class EmbodiedAgents:
+    """The policy that acts and, for Reflexion, the reflector that writes lessons."""
+
+    policy: Policy
+    reflector: Reflector | None = None
+
+
+def recursion_limit(max_episodes: int, max_steps: int) -> int:
+    """Supersteps a run can take: reset, one per step, end and reflect per episode, finish."""
+    return max_episodes * (max_steps + 3) + 3
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def episode_steps(state: Mapping[str, Any], episode: int) -> list[StepRecord]:
+    return [record for record in state.get("steps", []) if record["episode"] == episode]
+
+
+def render_trajectory(
+    start: str, steps: Sequence[StepRecord], limit: int = _TRAJECTORY_STEPS
+) -> str:
+    """An episode as text for the reflector and for memory: `> command` then the reply."""
+    lines = [start[:_OBSERVATION_CHARS]] if start else []
+    if len(steps) > limit:
+        lines.append(f"[... {len(steps) - limit} earlier steps left out ...]")
+    for record in steps[-limit:]:
+        lines.append(f"> {record['action']}")
+        lines.append(f"{record['observation'][:_OBSERVATION_CHARS]} (score {record['score']:g})")
+    return "\n".join(lines)
+
+
+def _verdict(record: EpisodeRecord) -> str:
+    if record["success"]:
+        return f"The task was completed in {record['steps']} steps (score {record['score']:g}/100)."
+    return (
+        f"The episode failed after {record['steps']} steps with score {record['score']:g}/100: "
+        f"{record['stop_reason']}."
+    )
+
+
+def build_embodied_graph(
+    agents: EmbodiedAgents,
+    *,
+    max_episodes: int = 3,
+    max_steps: int = 30,
+    history_window: int = 12,
+    reflection_window: int = 3,
+    checkpointer: Checkpointer = None,
+) -> EmbodiedGraph:
+    """Compile the graph; `history_window` bounds the steps handed to the policy."""
+    if max_episodes < 1 or max_steps < 1:
+        raise ValueError("max_episodes and max_steps must be at least 1")
+    policy, reflector = agents.policy, agents.reflector
+
+    async def replay_to(state: EmbodiedState, ctx: EmbodiedContext) -> None:
+        """Bring a fresh environment (a resumed run) to the state's position by replaying."""
+        episode, done_steps = state.get("episode", 0), state.get("step", 0)
+        if (ctx.position.episode, ctx.position.step) == (episode, done_steps):
+            return
+        await asyncio.to_thread(ctx.env.reset)
+        for record in episode_steps(state, episode)[:done_steps]:
+            await asyncio.to_thread(ctx.env.step, record["action"])
+        ctx.position = _Position(episode, done_steps)
+
+    async def reset(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> dict[str, Any]:
+        ctx = runtime.context
+        episode = state.get("episode", 0) + 1
+        update: dict[str, Any] = {
+            "episode": episode,
+            "step": 0,
+            "score": 0.0,
+            "done": False,
+            "won": False,
+            "error": "",
+        }
+        try:
+            update["start"] = await asyncio.to_thread(ctx.env.reset)
+        except EnvironmentCrashed as error:
+            return update | {"start": "", "done": True, "error": str(error)}
+        ctx.position = _Position(episode, 0)
+        task = ctx.env.task
+        update |= {"task_id": task.id, "task": task.description}
+        if "notes" not in state and ctx.recall is not None:
+            update["notes"] = [str(note) for note in await _maybe_await(ctx.recall(task))]
+        return update
+
+    async def act(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> dict[str, Any]:
+        """Think, choose one command, and carry it out: one node, so one superstep per step."""
+        ctx = runtime.context
+        episode, number = state["episode"], state["step"] + 1
+        try:
+            await replay_to(state, ctx)
+            valid = None
+            if policy.needs_valid_actions:
+                valid = await asyncio.to_thread(ctx.env.valid_actions)
+        except EnvironmentCrashed as error:
+            return {"done": True, "error": str(error)}
+        steps = episode_steps(state, episode)[-history_window:]
+        history = [("", state.get("start", ""))] if len(steps) < history_window else []
+        history += [(record["action"], record["observation"]) for record in steps]
+        notes = [*state.get("notes", []), *state.get("lessons", [])[-reflection_window:]]
+        view = View(
+            task=state.get("task", ""),
+            history=history,
+            valid_actions=valid,
+            notes=notes,
+            step=state["step"],
+            score=state.get("score", 0.0),
+        )
+        decision = await policy.decide(view)
+        update: dict[str, Any] = {"step": number}
+        try:
+            result = await asyncio.to_thread(ctx.env.step, decision.action)
+        except EnvironmentCrashed as error:
+            observation, score, done = str(error), state.get("score", 0.0), True
+            update |= {"error": str(error), "won": False}
+        else:
+            ctx.position = _Position(episode, number)
+            observation, score, done = result.observation, result.score, result.done
+            update["won"] = ctx.env.won
+        record: StepRecord = {
+            "episode": episode,
+            "step": number,
+            "thought": decision.thought,
+            "action": decision.action,
+            "proposed": decision.proposed,
+            "observation": observation,
+            "score": score,
+            "done": done,
+        }
+        return update | {"steps": [record], "score": score, "done": done}
+
+    async def end_episode(state: EmbodiedState) -> dict[str, Any]:
+        won = bool(state.get("won"))
+        if won:
+            reason = "won"
+        elif state.get("error"):
+            reason = state["error"]
+        elif state.get("done"):
+            reason = "the episode ended without reaching the goal"
+        else:
+            reason = f"step limit ({max_steps}) reached"
+        record: EpisodeRecord = {
+            "episode": state["episode"],
+            "success": won,
+            "score": state.get("score", 0.0),
+            "steps": state.get("step", 0),
+            "stop_reason": reason,
+        }
+        return {"episodes": [record]}
+
+    async def reflect(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> dict[str, Any]:
+        assert reflector is not None
+        last = state["episodes"][-1]
+        task = EnvTask(state.get("task_id", ""), state.get("task", ""))
+        trajectory = render_trajectory(
+            state.get("start", ""), episode_steps(state, state["episode"])
+        )
+        feedback = Feedback(False, last["score"], _verdict(last))
+        return {"lessons": [await reflector.reflect(task, trajectory, feedback)]}
+
+    async def finish(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> dict[str, Any]:
+        won = bool(state.get("episodes") and state["episodes"][-1]["success"])
+        ctx = runtime.context
+        if ctx.remember is not None:
+            task = EnvTask(state.get("task_id", ""), state.get("task", ""))
+            await _maybe_await(ctx.remember(task, outcome_of(state)))
+        return {"stop_reason": "won" if won else "out of episodes"}
+
+    def after_act(state: EmbodiedState) -> str:
+        return "end_episode" if state.get("done") or state["step"] >= max_steps else "act"
+
+    def after_reset(state: EmbodiedState) -> str:
+        return "end_episode" if state.get("done") else "act"
+
+    def after_episode(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> str:
+        last_episode = state["episode"] >= max_episodes
+        if state["episodes"][-1]["success"]:
+            return "finish"
+        # After the last episode a lesson only helps when memory will keep it.
+        if reflector is not None and (not last_episode or runtime.context.remember is not None):
+            return "reflect"
+        return "finish" if last_episode else "reset"
+
+    def after_reflect(state: EmbodiedState) -> str:
+        return "finish" if state["episode"] >= max_episodes else "reset"
+
+    graph = StateGraph(EmbodiedState, context_schema=EmbodiedContext)
+    graph.add_node("reset", reset)
+    graph.add_node("act", act)
+    graph.add_node("end_episode", end_episode)
+    graph.add_node("reflect", reflect)
+    graph.add_node("finish", finish)
+    graph.add_edge(START, "reset")
+    graph.add_conditional_edges("reset", after_reset, ["act", "end_episode"])
+    graph.add_conditional_edges("act", after_act, ["act", "end_episode"])
+    graph.add_conditional_edges("end_episode", after_episode, ["finish", "reflect", "reset"])
+    graph.add_conditional_edges("reflect", after_reflect, ["finish", "reset"])
+    graph.add_edge("finish", END)
+    compiled = graph.compile(checkpointer=checkpointer, name="embodied")
+    return compiled.with_config(recursion_limit=recursion_limit(max_episodes, max_steps))
+
+
+def outcome_of(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The run as memory reads it: one attempt (trajectory text) and verdict per episode.
+
+    `reflections[i]` is the lesson of episode `i + 1`: lessons are written only for failed
+    episodes and the run stops at the first success, so the indices line up.
+    """
+    episodes: list[EpisodeRecord] = list(state.get("episodes", []))
+    attempts = [
+        render_trajectory("", episode_steps(state, record["episode"])) for record in episodes
+    ]
+    feedback = [
+        {"success": r["success"], "score": r["score"], "message": _verdict(r)} for r in episodes
+    ]
+    return {
+        "attempts": attempts,
+        "feedback": feedback,
+        "reflections": list(state.get("lessons", [])),
+        "solved": bool(episodes and episodes[-1]["success"]),
+        "episodes": episodes,
+    }
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """One episode of a run, with the lesson drawn from it (if it failed and was reflected)."""
+
+    episode: int
+    success: bool
+    score: float
+    steps: int
+    stop_reason: str
+    lesson: str | None
+    trajectory: list[StepRecord]
+
+
+@dataclass(frozen=True)
+class EmbodiedResult:
+    """What `run_episodes` returns: per-episode results and the final graph state."""
+
+    task_id: str
+    episodes: list[EpisodeResult]
+    stop_reason: str
+    state: EmbodiedState
+
+    @property
+    def solved(self) -> bool:
+        return bool(self.episodes and self.episodes[-1].success)
+
+    @property
+    def best_score(self) -> float:
+        return max((episode.score for episode in self.episodes), default=0.0)
+
+
+def result_of(state: EmbodiedState) -> EmbodiedResult:
+    lessons = state.get("lessons", [])
+    episodes = [
+        EpisodeResult(
+            episode=record["episode"],
+            success=record["success"],
+            score=record["score"],
+            steps=record["steps"],
+            stop_reason=record["stop_reason"],
+            lesson=lessons[index] if index < len(lessons) else None,
+            trajectory=episode_steps(state, record["episode"]),
+        )
+        for index, record in enumerate(state.get("episodes", []))
+    ]
+    return EmbodiedResult(state.get("task_id", ""), episodes, state.get("stop_reason", ""), state)
+
+
+async def run_episodes(
+    graph: EmbodiedGraph,
+    env: Environment,
+    *,
+    notes: Sequence[str] | None = None,
+    recall: Recall | None = None,
+    remember: Remember | None = None,
+    thread_id: str | None = None,
+    on_step: StepCallback | None = None,
+) -> EmbodiedResult:
+    """Play up to the graph's `max_episodes` in `env`, reflecting after each failure.
+
+    `notes` (or, when not given, `recall(task)`) are read by every episode; with a
+    checkpointer and `thread_id` an interrupted run resumes. `on_step(node, update)` sees
+    every node's update; `describe` turns them into display lines.
+    """
+    start: EmbodiedState = {"episode": 0, "step": 0}
+    if notes is not None:
+        start["notes"] = list(notes)
+    context = EmbodiedContext(env, recall=recall, remember=remember)
+    final = await run_to_end(
+        graph, start, context, thread_id=thread_id or env.task.id, on_step=on_step
+    )
+    return result_of(cast(EmbodiedState, final))
+
+
+def describe(node: str, update: Mapping[str, Any]) -> str | None:
+    """A display line for a node update: one per step, one per episode, one per lesson."""
+    if node == "act":
+        for record in update.get("steps", []):
+            fixed = f" (wrote '{record['proposed']}')" if record["proposed"] else ""
+            return (
+                f"episode {record['episode']} step {record['step']:>3}  > {record['action']}"
+                f"{fixed}  score {record['score']:g}"
+            )
+    if node == "end_episode":
+        for record in update.get("episodes", []):
+            verdict = "won" if record["success"] else "failed"
+            return (
+                f"episode {record['episode']}: {verdict}, score {record['score']:g} "
+                f"in {record['steps']} steps ({record['stop_reason']})"
+            )
+    if node == "reflect":
+        for lesson in update.get("lessons", []):
+            return f"lesson: {lesson}"
+    return None
