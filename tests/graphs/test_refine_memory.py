@@ -50,3 +50,35 @@ async def test_memory_off_for_recall_keeps_prompts_clean(tmp_path: Path) -> None
     await solve(graph, TASK_B)
     assert "carry the 1" not in actor.prompts[2][-1]["content"]
     assert hooks.store.count() >= 1  # learning still wrote the lesson
+
+
+async def test_debate_and_team_outcomes_are_stored_as_experiences(tmp_path: Path) -> None:
+    from ponder.agents.debater import Debater
+    from ponder.agents.team import TeamMember
+    from ponder.graphs import (
+        DebateConfig,
+        build_debate_graph,
+        build_roles_graph,
+        collaborate,
+        debate,
+    )
+
+    hooks = memory(tmp_path, learn=["experience", "reflection"])
+    debaters = [Debater(name, ScriptedLLM.from_replies(["Answer: 42"])) for name in ("a", "b")]
+    await debate(build_debate_graph(debaters, DebateConfig(rounds=1), memory=hooks), TASK_A)
+    team = [
+        TeamMember("solver", "solve", ScriptedLLM.from_replies(["Answer: 40"])),
+        TeamMember("critic", "check", ScriptedLLM.from_replies(["Forgot the carry."]), critic=True),
+    ]
+    await collaborate(build_roles_graph(team, max_rounds=1), TASK_B)  # no memory: nothing stored
+    await collaborate(build_roles_graph(
+        [TeamMember("solver", "solve", ScriptedLLM.from_replies(["Answer: 40"])),
+         TeamMember("critic", "check", ScriptedLLM.from_replies(["Forgot the carry."]), critic=True)],
+        max_rounds=1, memory=hooks), TASK_B)  # fmt: skip
+    records = hooks.store.records()
+    kinds = sorted(record.kind for record in records)
+    assert kinds == ["experience", "experience", "reflection"]
+    solved = {record.task_id: record.success for record in records if record.kind == "experience"}
+    assert solved == {"a": True, "b": False}
+    (lesson,) = [record for record in records if record.kind == "reflection"]
+    assert lesson.lesson == "Forgot the carry."
