@@ -1,0 +1,47 @@
+"""`ponder prm label | train | eval` end to end on a tiny backbone (nothing downloaded)."""
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ponder.cli.app import app
+
+runner = CliRunner()
+
+
+def test_label_train_eval_with_a_tiny_backbone(tmp_path: Path, llama_dir: Path) -> None:
+    data = tmp_path / "labels.jsonl"
+    labelled = runner.invoke(app, ["prm", "label", str(data), "--count", "24", "--seed", "3"])
+    assert labelled.exit_code == 0, labelled.output
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    assert len(rows) >= 24 and all(len(row["steps"]) == len(row["labels"]) for row in rows)
+    assert any(0 in row["labels"] for row in rows) and any(all(row["labels"]) for row in rows)
+    out = tmp_path / "prm"
+    trained = runner.invoke(
+        app,
+        [
+            "prm",
+            "train",
+            str(data),
+            "--out",
+            str(out),
+            "--backbone",
+            str(llama_dir),
+            "--epochs",
+            "20",
+            "--device",
+            "cpu",
+        ],
+    )
+    assert trained.exit_code == 0, trained.output
+    assert (out / "prm.json").exists() and (out / "head.safetensors").exists()
+    evaluated = runner.invoke(app, ["prm", "eval", str(out), "--game24", "20", "--device", "cpu"])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert "AUC" in evaluated.output or "auc" in evaluated.output.lower()
+
+
+def test_eval_of_a_missing_directory_is_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["prm", "eval", str(tmp_path / "nope"), "--game24", "5"])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
