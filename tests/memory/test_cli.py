@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ponder.cli.memory_cmd import memory_app
 from ponder.memory import Concept, Experience, MemoryStore, Reflection
+from tests.conftest import requires_embedded
 
 from .conftest import hash_store
 
@@ -114,3 +116,22 @@ def test_mistakes_print_one_line_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / "bad.jsonl").write_text('{"kind": "experience"}\n')
     code, out = invoke("import", str(tmp_path / "bad.jsonl"), "--store", str(tmp_path / "m"))
     assert code == 2 and "bad.jsonl:1: not a memory record" in out
+
+
+@pytest.mark.embedded
+@requires_embedded
+def test_distill_runs_the_embedded_model_and_reports_what_it_did(tmp_path: Path) -> None:
+    filled(tmp_path / "s")
+    before = {c.id: c.votes for c in MemoryStore.open(tmp_path / "s").records(kind="concept")}
+    code, out = invoke(
+        "distill", "--store", str(tmp_path / "s"), "--sample", "2", "--max-ops", "2", "--json"
+    )
+    assert code == 0, out
+    report = json.loads(out)
+    assert set(report) >= {"added", "edited", "voted", "retired"}
+    after = MemoryStore.open(tmp_path / "s").records(kind="concept")
+    changed = (
+        len(report["added"]) + len(report["edited"]) + len(report["voted"]) + len(report["retired"])
+    )
+    assert changed <= 2  # max-ops holds whatever the small model proposed
+    assert {c.id for c in after} >= set(before)  # nothing stored is lost
