@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import json
 import os
 import threading
 import time
+import zlib
 from typing import Any
 
 import litellm
@@ -73,7 +75,14 @@ class EmbeddedProvider(CustomLLM):
         deadline = time.monotonic() + float(timeout) if isinstance(timeout, int | float) else None
         loaded = self._model(model)
         samples = max(int(params.get("n") or 1), 1)
-        base_seed = int(params.get("seed") or time.time_ns() % _MAX_SEED)
+        seed = params.get("seed")
+        # Without an explicit seed the prompt picks it, so runs do not depend on the clock (llama.cpp
+        # may still differ slightly between calls as its prompt cache changes the numerics).
+        base_seed = (
+            int(seed)
+            if seed is not None
+            else zlib.crc32(json.dumps(messages, sort_keys=True).encode())
+        )
         choices, prompt_tokens, completion_tokens = [], 0, 0
         with loaded.lock:
             for index in range(samples):
