@@ -35,7 +35,9 @@ def test_scenario_schema_is_json_schema() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
     assert schema["title"] == "Scenario" and schema["required"] == ["name"]
-    assert {"tasks", "environment", "debate", "team", "search", "memory"} <= set(schema["properties"])
+    assert {"tasks", "environment", "debate", "team", "search", "memory"} <= set(
+        schema["properties"]
+    )
 
 
 def test_scenario_check_ok_and_bad(tmp_path: Path) -> None:
