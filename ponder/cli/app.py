@@ -113,15 +113,27 @@ def _memory_override(choice: str | None, scenario: Scenario) -> object:
 _OFF = object()
 
 
-def _search_override(strategy: str | None, n: int | None, scenario: Scenario) -> dict[str, object]:
-    """`--search S --n K` turns any scenario's tasks into a search run (ablations from one file)."""
+def _search_override(
+    strategy: str | None, n: int | None, verifier: str | None, scenario: Scenario
+) -> dict[str, object]:
+    """`--search S --n K` turns any scenario's tasks into a search run (ablations from one file).
+
+    `--verifier KIND:DIR` (or just DIR for a head PRM from `ponder prm train`) supplies the
+    PRM that prm_vote, best_of_n, beam and mcts need when the scenario has none.
+    """
+    override: dict[str, object] = {}
+    if verifier == "outcome":
+        override["verifier"] = {"kind": "outcome"}
+    elif verifier is not None:
+        kind, _, path = verifier.partition(":") if ":" in verifier else ("head", "", verifier)
+        override["verifier"] = {"kind": kind, "path": path}
     if strategy is None and n is None:
-        return {}
+        return override
     current = scenario.search.model_dump(mode="json") if scenario.search else {}
     changes = {
         key: value for key, value in {"strategy": strategy, "n": n}.items() if value is not None
     }
-    return {"graph": "search", "search": current | changes}
+    return override | {"graph": "search", "search": current | changes}
 
 
 @app.command()
@@ -177,6 +189,10 @@ def evaluate(
     n: Annotated[
         int | None, typer.Option("--n", help="samples for best_of_n, vote and prm_vote")
     ] = None,
+    verifier: Annotated[
+        str | None,
+        typer.Option(help="PRM for search: a head PRM directory, or KIND:DIR, or outcome"),
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Evaluate a scenario over its task set and write a report with plots; or compare runs."""
@@ -202,7 +218,7 @@ def evaluate(
                 "max_trials": max_trials,
                 "output_dir": str(output_dir) if output_dir else None,
                 "memory": _memory_override(memory, loaded),
-                **_search_override(search, n, loaded),
+                **_search_override(search, n, verifier, loaded),
             },
         )
         report = _execute(scenario, resume, quiet)

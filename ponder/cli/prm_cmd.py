@@ -6,14 +6,19 @@ Mistakes print one line and exit 2, like every ponder command.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ponder.errors import PonderError, UsageError
+
+if TYPE_CHECKING:
+    from ponder.tasks import Task
+    from ponder.verifier.data import LabeledSolution
 
 prm_app = typer.Typer(
     no_args_is_help=True, help="Label steps, train and evaluate process reward models."
@@ -31,7 +36,8 @@ def _fail(error: PonderError) -> typer.Exit:
 def label(
     out: Annotated[Path, typer.Argument(help="JSONL file to write")],
     method: Annotated[
-        str, typer.Option(help="exact (Game of 24) or mc (Monte Carlo rollouts)")
+        str,
+        typer.Option(help="exact (Game of 24, one-number tasks) or mc (Monte Carlo rollouts)"),
     ] = "exact",
     source: Annotated[
         str, typer.Option(help="task source for mc, or puzzle24 with --model")
@@ -43,18 +49,36 @@ def label(
     samples: Annotated[int, typer.Option(help="solutions sampled per task")] = 4,
     rollouts: Annotated[int, typer.Option(help="mc completions per step")] = 8,
     seed: Annotated[int, typer.Option()] = 0,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="take the task source and options from this scenario's tasks block"),
+    ] = None,
 ) -> None:
-    """Write step-labelled solutions (the input of `prm train`)."""
+    """Write step-labelled solutions (the input of `prm train`).
+
+    With `--scenario` the labels come from the same task distribution the scenario is
+    evaluated on; pick a `--seed` other than the scenario's so no test task is trained on.
+    """
     from ponder.verifier import game24
     from ponder.verifier.data import write_jsonl
 
     try:
+        options: dict[str, Any] = {}
+        if scenario is not None:
+            from ponder.scenario import load_scenario
+
+            spec = load_scenario(scenario).tasks
+            if spec is None:
+                raise UsageError(f"{scenario}: tasks: the scenario has no task set to label")
+            source, options = spec.source, dict(spec.options)
         if method == "exact" and model is None:
             written = write_jsonl(out, game24.benchmark(count, seed))
             tokens = 0
         elif method in ("exact", "mc"):
             written, tokens = asyncio.run(
-                _label_with_policy(out, method, source, model, count, samples, rollouts, seed)
+                _label_with_policy(
+                    out, method, source, options, model, count, samples, rollouts, seed
+                )
             )
         else:
             raise UsageError(f"unknown labelling method '{method}' (choose from exact, mc)")
@@ -67,6 +91,7 @@ async def _label_with_policy(
     out: Path,
     method: str,
     source: str,
+    options: dict[str, Any],
     model: str | None,
     count: int,
     samples: int,
@@ -74,13 +99,13 @@ async def _label_with_policy(
     seed: int,
 ) -> tuple[int, int]:
     from ponder.llm import DEFAULT_MODEL, LLM
-    from ponder.tasks import ExpressionTask, load_tasks
-    from ponder.verifier.data import LabeledSolution, write_jsonl
-    from ponder.verifier.labels import exact_game24_labels, label_with_rollouts
+    from ponder.tasks import load_tasks
+    from ponder.verifier.data import write_jsonl
+    from ponder.verifier.labels import label_with_rollouts
     from ponder.verifier.policy import StepPolicy, split_steps
 
     policy = StepPolicy(LLM(model or DEFAULT_MODEL, role="labeller"))
-    tasks = load_tasks(source, seed=seed, limit=count)
+    tasks = load_tasks(source, seed=seed, limit=count, options=options)
     labelled: list[LabeledSolution] = []
     tokens = 0
     for task in tasks:
@@ -89,14 +114,27 @@ async def _label_with_policy(
             labelled.extend(found)
             tokens += spent
             continue
-        if not isinstance(task, ExpressionTask) or task.target != 24:
-            raise UsageError("exact labels exist only for Game of 24 (--source puzzle24)")
+        label = _exact_labeller(task)
         drafted = await policy.solve(task, samples)
         tokens += drafted.tokens
-        labelled.extend(
-            exact_game24_labels(task, split_steps(t)) for t in drafted.texts if split_steps(t)
-        )
+        labelled.extend(label(task, split_steps(t)) for t in drafted.texts if split_steps(t))
     return write_jsonl(out, labelled), tokens
+
+
+def _exact_labeller(task: Task) -> Callable[[Any, list[str]], LabeledSolution]:
+    """Game of 24 is labelled by solvability, one-number tasks by their equations."""
+    from ponder.tasks import ExpressionTask, NumericTask
+    from ponder.verifier.arithmetic import exact_numeric_solution
+    from ponder.verifier.labels import exact_game24_labels
+
+    if isinstance(task, ExpressionTask) and task.target == 24:
+        return exact_game24_labels
+    if isinstance(task, NumericTask):
+        return exact_numeric_solution
+    raise UsageError(
+        "exact labels exist for Game of 24 and one-number tasks "
+        "(puzzle24, basic_arithmetic, gsm_symbolic); use --method mc for others"
+    )
 
 
 @prm_app.command("train")

@@ -175,3 +175,29 @@ def test_eval_search_flag_needs_a_verifier_for_prm_vote(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "needs a verifier section" in result.output
+
+
+def test_eval_verifier_flag_supplies_the_prm_a_search_needs(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            str(REPO / "scenarios/quickstart.yaml"),
+            "--search",
+            "prm_vote",
+            "--verifier",
+            str(tmp_path / "no-such-prm"),
+            "--output-dir",
+            str(tmp_path),
+            "--quiet",
+        ],
+    )
+    # the scenario now validates; loading the (missing) PRM is what fails, in one line
+    assert result.exit_code == 2, result.output
+    assert "needs a verifier section" not in result.output
+    assert "no-such-prm" in result.output and len(result.output.strip().splitlines()) == 1
+    wrong_kind = CliRunner().invoke(
+        app,
+        ["eval", str(REPO / "scenarios/quickstart.yaml"), "--search", "vote", "--verifier", "x:y"],
+    )
+    assert wrong_kind.exit_code == 2 and "verifier.kind" in wrong_kind.output

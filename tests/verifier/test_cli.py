@@ -6,8 +6,13 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ponder.cli.app import app
+from ponder.scenario import load_scenario
+from ponder.tasks import load_tasks
+from ponder.verifier.arithmetic import exact_numeric_labels
+from tests.conftest import REPO, requires_embedded
 
 runner = CliRunner()
+QUICKSTART = REPO / "scenarios" / "quickstart.yaml"
 
 
 def test_label_train_eval_with_a_tiny_backbone(tmp_path: Path, llama_dir: Path) -> None:
@@ -45,3 +50,33 @@ def test_eval_of_a_missing_directory_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["prm", "eval", str(tmp_path / "nope"), "--game24", "5"])
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
+
+
+@requires_embedded
+def test_exact_labels_for_a_scenarios_arithmetic_with_the_embedded_model(tmp_path: Path) -> None:
+    data = tmp_path / "arith.jsonl"
+    args = [
+        "prm",
+        "label",
+        str(data),
+        "--scenario",
+        str(QUICKSTART),
+        "--model",
+        "local/smollm2-135m",
+    ]
+    result = runner.invoke(app, [*args, "--count", "1", "--samples", "2", "--seed", "100"])
+    assert result.exit_code == 0, result.output
+    (task,) = load_tasks(
+        "basic_arithmetic", seed=100, limit=1, options=load_scenario(QUICKSTART).tasks.options
+    )
+    for row in map(json.loads, data.read_text().splitlines()):
+        assert row["question"] == task.prompt() and row["source"] == task.id
+        assert row["labels"] == [float(x) for x in exact_numeric_labels(task, row["steps"])]
+
+
+def test_exact_labels_refuse_tasks_without_an_exact_rule(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["prm", "label", str(tmp_path / "x.jsonl"), "--source", "countdown", "--model", "m"],
+    )
+    assert result.exit_code == 2 and "use --method mc" in result.output

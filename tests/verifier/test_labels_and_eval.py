@@ -13,6 +13,7 @@ from ponder.errors import ScenarioError
 from ponder.llm import Message, ScriptedLLM
 from ponder.tasks import ExpressionTask, NumericTask
 from ponder.verifier import ScriptedVerifier, Solution, aggregate, game24
+from ponder.verifier.arithmetic import exact_numeric_labels
 from ponder.verifier.data import LabeledSolution, read_jsonl, write_jsonl
 from ponder.verifier.labels import exact_game24_labels, monte_carlo_labels
 from ponder.verifier.outcome import OutcomeVerifier
@@ -129,3 +130,17 @@ def test_aggregates() -> None:
     assert aggregate([0.5, 0.9], "min") == 0.5
     assert aggregate([0.5, 0.9], "last") == 0.9
     assert aggregate([0.5, 0.9], "product") == pytest.approx(0.45)
+
+
+def test_arithmetic_steps_are_labelled_by_their_equations() -> None:
+    task = NumericTask("sum", "Calculate 58 + 98.", Fraction(156))
+    assert exact_numeric_labels(task, ["1. 58 + 98 = 156.", "Answer: 156"]) == [True, True]
+    # the first false equation breaks the solution, and every later step with it
+    assert exact_numeric_labels(task, ["Step 1: 58 + 98 = 146", "Answer: 156"]) == [False, False]
+    assert exact_numeric_labels(task, ["(50 + 8) + 98 = 156", "Answer: 156"]) == [True, True]
+    assert exact_numeric_labels(task, ["3 × 4 = 12 and 12 - 2 = 11"]) == [False]
+    # words are not judged; a wrong final answer is
+    assert exact_numeric_labels(task, ["Let me add them.", "Answer: 155"]) == [True, False]
+    # a whole solution that never answers fails at its last step; a prefix does not
+    assert exact_numeric_labels(task, ["58 + 98 = 156", "Done."]) == [True, False]
+    assert exact_numeric_labels(task, ["58 + 98 = 156"], complete=False) == [True]
