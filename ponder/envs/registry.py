@@ -60,6 +60,9 @@ def _scienceworld(values: Mapping[str, Any]) -> Environment:
 
 @register("textworld")
 def _textworld(values: Mapping[str, Any]) -> Environment:
-    from ponder.envs.textworld import TextWorld, TextWorldOptions
+    from ponder.envs.textworld import TextWorld, TextWorldOptions, isolated_textworld
 
-    return TextWorld(_options(TextWorldOptions, "textworld", values))
+    options = _options(TextWorldOptions, "textworld", values)
+    if min(options.rooms, options.objects, options.quest_length) < 1:
+        raise EnvironmentUnavailable("textworld: rooms, objects and quest_length must be >= 1")
+    return isolated_textworld(options) if options.isolate else TextWorld(options)

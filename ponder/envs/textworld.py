@@ -9,6 +9,8 @@ is used and removed on `close`. TextWorld's score (points of max points) is repo
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 import shutil
 import tempfile
@@ -19,19 +21,26 @@ from typing import Any
 
 from ponder.envs.base import ClosingContext, EnvTask, Step
 from ponder.envs.errors import EnvironmentCrashed, EnvironmentUnavailable
+from ponder.envs.isolated import IsolatedEnvironment
 
 _PROMPT = re.compile(r"\n>\s.*\Z", re.S)
 
 
 @dataclass(frozen=True)
 class TextWorldOptions:
-    """The game to generate; `game_dir` keeps compiled games between runs."""
+    """The game to generate; `game_dir` keeps compiled games between runs.
+
+    `isolate` runs the game in a child process so that a step longer than `step_timeout_s`
+    can be stopped (the interpreter cannot be interrupted in-process).
+    """
 
     seed: int = 1234
     rooms: int = 3
     objects: int = 6
     quest_length: int = 3
     game_dir: str | None = None
+    isolate: bool = True
+    step_timeout_s: float = 10.0
 
     @property
     def key(self) -> str:
@@ -181,3 +190,18 @@ class TextWorld(ClosingContext):
         if self._own_dir is not None:
             shutil.rmtree(self._own_dir, ignore_errors=True)
             self._own_dir = None
+
+
+def isolated_textworld(options: TextWorldOptions) -> IsolatedEnvironment:
+    """The game in a child process, with its compiled files in a folder the parent owns."""
+    scratch = None
+    if options.game_dir is None:
+        scratch = Path(tempfile.mkdtemp(prefix="ponder-textworld-"))
+        options = dataclasses.replace(options, game_dir=str(scratch))
+    return IsolatedEnvironment(
+        TextWorld.name,
+        functools.partial(TextWorld, options),
+        step_timeout_s=options.step_timeout_s,
+        task=EnvTask(f"textworld/{options.key}", ""),
+        scratch_dir=scratch,
+    )

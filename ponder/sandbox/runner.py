@@ -60,6 +60,27 @@ def bubblewrap() -> str:
     return path
 
 
+_MASKED = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
+
+
+def _interpreter_mounts() -> list[str]:
+    """Read-only binds for a Python installed under a folder the sandbox hides.
+
+    The sandbox replaces /tmp with an empty tmpfs; a virtual environment or checkout that
+    lives there (a CI clone in /tmp) would leave the sandbox without its interpreter.
+    """
+    places = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
+    places |= {Path(sys.executable).parent, Path(sys.executable).resolve().parent}
+    binds: list[str] = []
+    for place in sorted(places):
+        real = place.resolve()
+        if any(real.is_relative_to(masked) for masked in _MASKED) and real.is_dir():
+            binds += ["--ro-bind", str(real), str(real)]
+            if place != real:
+                binds += ["--ro-bind", str(real), str(place)]
+    return binds
+
+
 def _command(workdir: Path, script: str) -> list[str]:
     return [
         bubblewrap(),
@@ -69,6 +90,7 @@ def _command(workdir: Path, script: str) -> list[str]:
         "--tmpfs", "/tmp",
         "--tmpfs", "/var/tmp",
         "--tmpfs", "/dev/shm",
+        *_interpreter_mounts(),
         "--bind", str(workdir), str(workdir),
         "--unshare-net",
         "--unshare-pid",

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from ponder.envs import Environment, EnvironmentUnavailable, environment_names, make_env
+from ponder.envs.isolated import IsolatedEnvironment
 from ponder.envs.textworld import TextWorld, TextWorldOptions
+
+GAME = {"seed": 7, "rooms": 4, "objects": 8, "quest_length": 4}
 
 
 def options(game_dir: Path, seed: int = 7) -> TextWorldOptions:
@@ -70,6 +73,23 @@ def test_registry_builds_environments_and_names_bad_options(game_dir: Path) -> N
         "textworld",
         {"seed": 7, "rooms": 4, "objects": 8, "quest_length": 4, "game_dir": str(game_dir)},
     ) as env:
-        assert isinstance(env, TextWorld)
+        # a scenario's game runs in a child process, so a hung step can be stopped
+        assert isinstance(env, IsolatedEnvironment)
+        assert env.task.id == "textworld/s7-r4-o8-q4"  # known before the child starts
         env.reset()
-        assert env.task.id == "textworld/s7-r4-o8-q4"
+        assert env.task.id == "textworld/s7-r4-o8-q4" and env.task.description
+        for command in env.call("walkthrough"):
+            env.step(command)
+        assert env.won and env.score == 100.0
+    with make_env("textworld", {**GAME, "isolate": False, "game_dir": str(game_dir)}) as env:
+        assert isinstance(env, TextWorld)
+
+
+def test_an_isolated_game_without_a_folder_leaves_no_files() -> None:
+    env = make_env("textworld", {"seed": 3, "rooms": 1, "objects": 1, "quest_length": 1})
+    assert isinstance(env, IsolatedEnvironment)
+    env.reset()
+    folder = env._scratch_dir
+    assert folder is not None and any(folder.iterdir())
+    env.close()
+    assert not folder.exists() and env.pid is None

@@ -22,6 +22,7 @@ from ponder.agents.embodied import (
     parse_react,
     shortlist,
 )
+from ponder.envs.isolated import IsolatedEnvironment
 from ponder.envs.scienceworld import ScienceWorld, ScienceWorldOptions
 from ponder.envs.textworld import TextWorld, TextWorldOptions
 from ponder.graphs.embodied import (
@@ -34,6 +35,7 @@ from ponder.graphs.embodied import (
 from ponder.llm import Message, ScriptedLLM
 from ponder.tasks import Task
 from tests.envs._java import scienceworld_jvms
+from tests.envs._toy import Toy
 
 SW_TASK = ScienceWorldOptions(task="find-non-living-thing", variation=0, gold_path=True)
 
@@ -294,3 +296,26 @@ async def test_the_last_failed_episode_is_reflected_on_only_for_memory(game_dir:
     (outcome,) = outcomes
     assert outcome["reflections"] == ["Go south before looking around."]
     assert outcome["attempts"][0].count("> look") == 2 and not outcome["solved"]
+
+
+async def test_a_hung_step_fails_the_episode_and_the_next_one_goes_on() -> None:
+    class HangOnce(ScriptedPolicy):
+        """Sends a command the toy world never answers, once; then wins."""
+
+        def __init__(self) -> None:
+            super().__init__([], then="win")
+            self.hung = False
+
+        async def decide(self, view: View) -> Decision:
+            if view.step == 0 and not self.hung:
+                self.hung = True
+                return Decision("hang", thought="this will never return")
+            return await super().decide(view)
+
+    with IsolatedEnvironment("toy", Toy, step_timeout_s=0.5) as env:
+        graph = build_embodied_graph(EmbodiedAgents(HangOnce()), max_episodes=2, max_steps=5)
+        result = await run_episodes(graph, env)
+    first, second = result.episodes
+    assert not first.success and "took longer than 0.5 s" in first.stop_reason
+    assert first.trajectory[-1]["action"] == "hang"
+    assert second.success and second.score == 100.0

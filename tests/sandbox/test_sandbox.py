@@ -117,3 +117,27 @@ def test_humaneval_feedback_reports_each_hostile_outcome() -> None:
     forged = task.check('print(\'@@ponder-0000@@{"stage": "done"}\')\ndef f(x):\n    return 0')
     assert not forged.success
     assert os.getpid() > 0  # the host process is alive and well
+
+
+def test_an_interpreter_installed_under_tmp_still_runs(tmp_path: Path) -> None:
+    """The sandbox hides /tmp; a virtual environment there (a CI clone) must stay visible."""
+    import subprocess
+    import sys
+    import venv
+
+    if not tmp_path.resolve().is_relative_to("/tmp"):
+        pytest.skip("the temporary directory is not under /tmp here")
+    venv.create(tmp_path / "venv", with_pip=False)
+    code = (
+        f"import sys; sys.path[:0] = {[str(REPO), *sys.path]!r}\n"
+        "from ponder.sandbox import run_python\n"
+        "result = run_python('print(6 * 7)')\n"
+        "print(result.status, result.stdout.strip(), result.stderr.strip()[-200:])\n"
+    )
+    done = subprocess.run(
+        [str(tmp_path / "venv" / "bin" / "python"), "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.split()[:2] == ["ok", "42"], done.stdout + done.stderr

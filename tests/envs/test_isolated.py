@@ -1,0 +1,77 @@
+"""An environment in a child process: a hung step times out, a dead child is reported."""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from ponder.envs import EnvironmentCrashed, StepTimeout
+from ponder.envs.isolated import IsolatedEnvironment
+from tests.envs._toy import Toy, broken
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie still answers kill(0); its state says it is gone
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_calls_run_in_a_child_and_report_task_score_and_won(tmp_path: Path) -> None:
+    marker = tmp_path / "closed"
+    with IsolatedEnvironment("toy", functools.partial(Toy, str(marker))) as env:
+        assert env.task.id == "toy" and env.pid is None  # nothing started yet
+        assert "a toy room" in env.reset()
+        child = env.call("pid")
+        assert child != os.getpid() and child == env.pid
+        assert env.step("look").score == 50.0 and not env.won
+        assert env.valid_actions() == ["look", "win"]
+        assert env.step("win").done and env.won and env.task.id == "toy/1"
+    assert marker.read_text() == "closed" and not _alive(child)
+
+
+def test_a_hung_step_times_out_kills_the_child_and_the_next_reset_starts_afresh() -> None:
+    with IsolatedEnvironment("toy", Toy, step_timeout_s=0.5) as env:
+        env.reset()
+        first = env.pid
+        assert first is not None
+        started = time.monotonic()
+        with pytest.raises(StepTimeout, match=r"'step' took longer than 0\.5 s"):
+            env.step("hang")
+        assert time.monotonic() - started < 10
+        assert env.pid is None and not _alive(first)
+        env.reset()
+        assert env.pid not in (None, first) and env.step("win").done
+
+
+def test_a_child_that_dies_is_reported_as_a_crash_and_can_be_restarted() -> None:
+    with IsolatedEnvironment("toy", Toy) as env:
+        env.reset()
+        with pytest.raises(EnvironmentCrashed, match=r"process died while 'step'.*exit code 9"):
+            env.step("die")
+        env.reset()
+        assert env.step("look").score == 50.0
+
+
+def test_errors_inside_the_environment_come_back_as_one_line_crashes() -> None:
+    with IsolatedEnvironment("toy", Toy) as env:
+        env.reset()
+        with pytest.raises(EnvironmentCrashed, match="ValueError: the toy cannot do that"):
+            env.step("fail")
+        assert env.step("look").score == 50.0  # the same child goes on
+
+
+def test_an_environment_that_cannot_be_built_is_reported_and_leaves_no_child() -> None:
+    env = IsolatedEnvironment("toy", broken)
+    with pytest.raises(RuntimeError, match="no toy today"):
+        env.reset()
+    assert env.pid is None
+    env.close()
