@@ -1,7 +1,8 @@
 """Compose the Reflexion graph in code: one model, three roles, a few Game of 24 tasks.
 
 Run it with `python examples/refine_in_code.py`; pass a litellm model string to use another
-model, e.g. `python examples/refine_in_code.py openai/gpt-4o-mini`.
+model, e.g. `python examples/refine_in_code.py openai/gpt-4o-mini`, and a number of tasks
+after it to run more or fewer.
 """
 
 import asyncio
@@ -12,10 +13,10 @@ from ponder.llm import LLM, Budget, Ledger
 from ponder.tasks import load_tasks
 
 
-async def main(model: str = "local/smollm2-135m") -> None:
+async def main(model: str = "local/smollm2-135m", tasks: str = "2") -> None:
     llm = LLM(model, temperature=0.7, max_tokens=96, ledger=Ledger(Budget(max_tokens=20_000)))
     graph = build_refine_graph(RefineAgents.from_llm(llm), mode="reflexion", max_trials=2)
-    for task in load_tasks("puzzle24", seed=1, limit=2):
+    for task in load_tasks("puzzle24", seed=1, limit=int(tasks)):
         state = await solve(graph, task)
         print(f"{task.id}: solved={state['solved']} trials={state['trial']}")
         print(f"  last feedback: {state['feedback'][-1]['message']}")

@@ -1,6 +1,7 @@
 """Compose a planner -> solver -> critic -> reviser team in code and run it on two problems.
 
-`python examples/roles_in_code.py [litellm-model]`; the embedded model is the default.
+`python examples/roles_in_code.py [litellm-model] [number-of-problems]`; the embedded model
+is the default.
 """
 
 import asyncio
@@ -12,8 +13,8 @@ from ponder.llm import LLM, Budget, Ledger
 from ponder.tasks import load_tasks
 
 
-async def main(model: str = "local/smollm2-135m") -> None:
-    llm = LLM(model, temperature=0.4, max_tokens=96, ledger=Ledger(Budget(max_tokens=30_000)))
+async def main(model: str = "local/smollm2-135m", problems: str = "2") -> None:
+    llm = LLM(model, temperature=0.4, max_tokens=80, ledger=Ledger(Budget(max_tokens=30_000)))
     team = [
         TeamMember("planner", "List the steps needed; do not compute the answer.", llm),
         TeamMember("solver", "Carry out the plan step by step.", llm),
@@ -22,7 +23,7 @@ async def main(model: str = "local/smollm2-135m") -> None:
     ]
     graph = build_roles_graph(team, max_rounds=2)
     for task in load_tasks(
-        "basic_arithmetic", seed=2, limit=2, options={"max_terms": 3, "max_digits": 2}
+        "basic_arithmetic", seed=2, limit=int(problems), options={"max_terms": 3, "max_digits": 2}
     ):
         state = await collaborate(graph, task)
         print(

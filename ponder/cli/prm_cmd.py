@@ -176,6 +176,9 @@ def evaluate_command(
     kind: Annotated[str, typer.Option(help="head, qwen-prm, math-shepherd or skywork")] = "head",
     processbench: Annotated[Path | None, typer.Option(help="a ProcessBench split (JSON)")] = None,
     game24: Annotated[int, typer.Option(help="generated Game-of-24 solutions to score")] = 0,
+    labelled: Annotated[
+        Path | None, typer.Option(help="step-labelled solutions (JSONL from `prm label`)")
+    ] = None,
     dev_fraction: Annotated[float, typer.Option(help="share used to choose the threshold")] = 0.3,
     seed: Annotated[int, typer.Option(help="seed of the generated benchmark")] = 1000,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
@@ -183,21 +186,28 @@ def evaluate_command(
         bool, typer.Option(help="download weights from the Hugging Face Hub")
     ] = False,
 ) -> None:
-    """ProcessBench F1 (threshold from a dev split) and, on Game of 24, step AUC too.
+    """ProcessBench F1 (threshold from a dev split); step AUC too where step labels exist.
 
     For a head PRM the same backbone with an untrained head is scored as a baseline.
     """
     from ponder.verifier import game24 as g24
     from ponder.verifier import load_prm
+    from ponder.verifier.data import read_jsonl
     from ponder.verifier.processbench import ProcessBenchSample, evaluate, load_processbench
     from ponder.verifier.train import untrained_like
 
     try:
-        if (processbench is None) == (game24 <= 0):
-            raise UsageError("give exactly one of --processbench FILE or --game24 N")
+        if [processbench is not None, game24 > 0, labelled is not None].count(True) != 1:
+            raise UsageError(
+                "give exactly one of --processbench FILE, --labelled FILE or --game24 N"
+            )
         step_labels = None
         if processbench is not None:
             samples = load_processbench(processbench)
+        elif labelled is not None:
+            solutions = read_jsonl(labelled)
+            samples = [ProcessBenchSample.from_labeled(i, s) for i, s in enumerate(solutions)]
+            step_labels = [s.hard or s.labels for s in solutions]
         else:
             generated = g24.benchmark(game24, seed)
             samples = [ProcessBenchSample.from_labeled(i, s) for i, s in enumerate(generated)]

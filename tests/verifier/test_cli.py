@@ -44,6 +44,12 @@ def test_label_train_eval_with_a_tiny_backbone(tmp_path: Path, llama_dir: Path) 
     evaluated = runner.invoke(app, ["prm", "eval", str(out), "--game24", "20", "--device", "cpu"])
     assert evaluated.exit_code == 0, evaluated.output
     assert "AUC" in evaluated.output or "auc" in evaluated.output.lower()
+    # the labelled file itself is a benchmark too: every solution is a sample
+    on_file = runner.invoke(app, ["prm", "eval", str(out), "--labelled", str(data)])
+    assert on_file.exit_code == 0, on_file.output
+    assert f"{len(rows)} samples" in on_file.output and "trained" in on_file.output
+    both = runner.invoke(app, ["prm", "eval", str(out), "--labelled", str(data), "--game24", "3"])
+    assert both.exit_code == 2 and "exactly one of" in both.output
 
 
 def test_eval_of_a_missing_directory_is_one_line(tmp_path: Path) -> None:
