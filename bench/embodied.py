@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import operator
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
+from langgraph.graph import END, START, StateGraph
 from rich.console import Console
 from rich.table import Table
 
@@ -130,6 +132,34 @@ async def timed_runs(env: Any, make_policy: Callable[[], Policy], runs: int) -> 
     return Timing(timed.steps, 1000 * timed.acting_s / timed.steps, 1000 * framework / timed.steps)
 
 
+class _LoopState(TypedDict, total=False):
+    step: int
+    steps: Annotated[list[dict[str, Any]], operator.add]
+
+
+async def langgraph_floor_ms(steps: int, runs: int) -> float:
+    """Milliseconds per step of the least a LangGraph step loop can do.
+
+    One node per step, the same thread hop to a no-op environment, one record appended:
+    the floor under any framework built on LangGraph. No ponder code runs.
+    """
+
+    async def act(state: _LoopState) -> dict[str, Any]:
+        await asyncio.to_thread(lambda: None)
+        return {"step": state["step"] + 1, "steps": [{"action": "look"}]}
+
+    graph = StateGraph(_LoopState)
+    graph.add_node("act", act)
+    graph.add_edge(START, "act")
+    graph.add_conditional_edges("act", lambda state: END if state["step"] >= steps else "act")
+    loop = graph.compile().with_config(recursion_limit=steps + 10)
+    await loop.ainvoke({"step": 0})
+    started = time.perf_counter()
+    for _ in range(runs):
+        await loop.ainvoke({"step": 0})
+    return 1000 * (time.perf_counter() - started) / (steps * runs)
+
+
 def reference_client_ms(plan: Sequence[str], runs: int) -> float:
     """Milliseconds per `env.step` of ScienceWorld's own Python client on the same gold path."""
     from scienceworld import ScienceWorldEnv
@@ -160,6 +190,7 @@ async def overhead(runs: int, game_dir: str) -> Table:
     for column in ("environment", "policy", "steps", "env ms/step", "framework ms/step", "ratio"):
         table.add_column(column, justify="left" if column in ("environment", "policy") else "right")
 
+    sw_env_ms = 1.0
     sw = ScienceWorld(ScienceWorldOptions(task="boil", variation=0, gold_path=True))
     tw = TextWorld(
         TextWorldOptions(seed=11, rooms=6, objects=12, quest_length=8, game_dir=game_dir)
@@ -180,6 +211,8 @@ async def overhead(runs: int, game_dir: str) -> Table:
             }
             for name, make in policies.items():
                 timing = await timed_runs(env, make, runs)
+                if env is sw and name == "scripted policy":
+                    sw_env_ms = timing.env_ms
                 table.add_row(
                     label,
                     name,
@@ -189,6 +222,15 @@ async def overhead(runs: int, game_dir: str) -> Table:
                     f"{100 * timing.framework_ms / timing.env_ms:.1f}%",
                 )
         gold = plans[0][2]
+    floor = await langgraph_floor_ms(len(gold), runs)
+    table.add_row(
+        "no environment",
+        "minimal LangGraph loop (floor)",
+        str(runs * len(gold)),
+        "-",
+        f"{floor:.2f}",
+        f"{100 * floor / sw_env_ms:.1f}% of SW",  # the scripted ScienceWorld row's env time
+    )
     table.add_row(
         "ScienceWorld boil",
         "reference client env.step",
