@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from ponder.eval.runs import LoadedRun
 from ponder.eval.stats import wilson
@@ -76,6 +77,8 @@ def plot_scaling(points: dict[str, list[tuple[float, float]]], path: Path) -> Pa
             label=label,
         )
     axes.set_xscale("log")
+    axes.xaxis.set_major_formatter(ScalarFormatter())
+    axes.xaxis.set_minor_formatter(NullFormatter())  # log minor labels collide
     axes.set_xlabel("generated tokens per task")
     axes.set_ylabel("success rate")
     axes.set_ylim(0, 1)

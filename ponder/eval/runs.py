@@ -52,12 +52,8 @@ def load_run(path: Path) -> LoadedRun:
 
 def describe(scenario: dict[str, object]) -> str:
     """A short label naming what sets a run apart: model, graph and mode, memory, search."""
-    parts = [
-        scenario.get("name"),
-        scenario.get("model"),
-        scenario.get("graph"),
-        scenario.get("mode"),
-    ]
+    graph, mode = scenario.get("graph"), scenario.get("mode")
+    parts = [scenario.get("name"), scenario.get("model"), graph, mode if mode != graph else None]
     parts.append("memory" if scenario.get("memory") else "no memory")
     search = scenario.get("search")
     if scenario.get("graph") == "search" and isinstance(search, dict):
