@@ -132,6 +132,61 @@ async def timed_runs(env: Any, make_policy: Callable[[], Policy], runs: int) -> 
     return Timing(timed.steps, 1000 * timed.acting_s / timed.steps, 1000 * framework / timed.steps)
 
 
+class InstantEnv:
+    """A world that answers at once and is won at the end of the plan it is given.
+
+    Timing it shows the ponder graph's own cost per step, with nothing to wait for.
+    """
+
+    name = "instant"
+
+    def __init__(self, plan: Sequence[str]) -> None:
+        self.plan, self.done, self.moves = list(plan), 0, 0
+
+    @property
+    def task(self) -> EnvTask:
+        return EnvTask("instant/1", "follow the plan")
+
+    @property
+    def score(self) -> float:
+        return 100.0 * self.moves / len(self.plan)
+
+    @property
+    def won(self) -> bool:
+        return self.moves >= len(self.plan)
+
+    def reset(self) -> str:
+        self.moves = 0
+        return "an empty room"
+
+    def step(self, action: str) -> Step:
+        self.moves += 1
+        return Step(f"you {action}", self.score, self.won, {})
+
+    def valid_actions(self) -> list[str]:
+        return sorted(set(self.plan))
+
+    def close(self) -> None:
+        pass
+
+
+async def thread_hop_ms(busy_ms: float, calls: int = 100) -> float:
+    """Extra milliseconds an `asyncio.to_thread` call costs around `busy_ms` of work.
+
+    Every environment step pays this hand-off so the event loop stays free during it.
+    """
+
+    def busy() -> None:
+        until = time.perf_counter() + busy_ms / 1000
+        while time.perf_counter() < until:
+            pass
+
+    started = time.perf_counter()
+    for _ in range(calls):
+        await asyncio.to_thread(busy)
+    return 1000 * (time.perf_counter() - started) / calls - busy_ms
+
+
 class _LoopState(TypedDict, total=False):
     step: int
     steps: Annotated[list[dict[str, Any]], operator.add]
@@ -222,7 +277,25 @@ async def overhead(runs: int, game_dir: str) -> Table:
                     f"{100 * timing.framework_ms / timing.env_ms:.1f}%",
                 )
         gold = plans[0][2]
+    instant = await timed_runs(InstantEnv(gold), lambda: ScriptedPolicy(gold), runs)
+    table.add_row(
+        "instant world",
+        "scripted policy (ponder graph alone)",
+        str(instant.steps),
+        f"{instant.env_ms:.2f}",
+        f"{instant.framework_ms:.2f}",
+        f"{100 * instant.framework_ms / sw_env_ms:.1f}% of SW",
+    )
     floor = await langgraph_floor_ms(len(gold), runs)
+    hop = await thread_hop_ms(sw_env_ms)
+    table.add_row(
+        "no environment",
+        f"thread hand-off around {sw_env_ms:.1f} ms of work",
+        "100",
+        "-",
+        f"{hop:.2f}",
+        f"{100 * hop / sw_env_ms:.1f}% of SW",
+    )
     table.add_row(
         "no environment",
         "minimal LangGraph loop (floor)",
