@@ -44,9 +44,7 @@ def _false_equation(step: str) -> bool:
     return False
 
 
-def exact_numeric_labels(
-    task: Task, steps: Sequence[str], *, complete: bool = True
-) -> list[bool]:
+def exact_numeric_labels(task: Task, steps: Sequence[str], *, complete: bool = True) -> list[bool]:
     """One label per step of a solution to a task with one numeric answer.
 
     `complete` says the steps are a whole solution: one that ends without stating an
