@@ -63,9 +63,16 @@ def test_fork_bomb_is_contained_and_leaves_no_process() -> None:
 
 
 def test_writes_outside_the_temp_dir_are_refused(tmp_path: Path) -> None:
-    repo_file = REPO / "escaped-from-sandbox.txt"
-    result = run_python(f"open({str(repo_file)!r}, 'w').write('x')", TIGHT)
+    import sys
+
+    # the interpreter's own folder is read-only inside, wherever it is installed
+    beside_python = Path(sys.prefix) / "escaped-from-sandbox.txt"
+    result = run_python(f"open({str(beside_python)!r}, 'w').write('x')", TIGHT)
     assert result.status == "error" and "Read-only file system" in result.stderr
+    assert not beside_python.exists()
+    # a checkout under /tmp is hidden; either way nothing reaches the host's copy
+    repo_file = REPO / "escaped-from-sandbox.txt"
+    run_python(f"open({str(repo_file)!r}, 'w').write('x')", TIGHT)
     assert not repo_file.exists()
     host_tmp = tmp_path / "escaped.txt"  # the host's /tmp is hidden behind a private one
     assert not run_python(f"open({str(host_tmp)!r}, 'w').write('x')", TIGHT).ok
