@@ -124,7 +124,9 @@ def build_debate_graph(
     async def open_round(state: DebateState) -> dict[str, Any]:
         return {"round": state.get("round", 0) + 1}
 
-    def fan_out(state: DebateState) -> list[Send]:
+    # Routers are coroutines so LangGraph runs them on the event loop: a plain function
+    # would be sent to a worker thread, one thread hand-off per step.
+    async def fan_out(state: DebateState) -> list[Send]:
         previous = {
             turn["agent"]: turn
             for turn in state.get("turns", [])
@@ -170,7 +172,7 @@ def build_debate_graph(
             return {"stop_reason": "out of rounds"}
         return {}
 
-    def after_aggregate(state: DebateState) -> str:
+    async def after_aggregate(state: DebateState) -> str:
         return "decide" if state.get("stop_reason") else "open_round"
 
     async def decide(state: DebateState, runtime: Runtime[DebateContext]) -> dict[str, Any]:

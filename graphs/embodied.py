@@ -283,13 +283,15 @@ def build_embodied_graph(
             await _maybe_await(ctx.remember(task, outcome_of(state)))
         return {"stop_reason": "won" if won else "out of episodes"}
 
-    def after_act(state: EmbodiedState) -> str:
+    # Routers are coroutines so LangGraph runs them on the event loop: a plain function
+    # would be sent to a worker thread, one thread hand-off per step.
+    async def after_act(state: EmbodiedState) -> str:
         return "end_episode" if state.get("done") or state["step"] >= max_steps else "act"
 
-    def after_reset(state: EmbodiedState) -> str:
+    async def after_reset(state: EmbodiedState) -> str:
         return "end_episode" if state.get("done") else "act"
 
-    def after_episode(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> str:
+    async def after_episode(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> str:
         last_episode = state["episode"] >= max_episodes
         if state["episodes"][-1]["success"]:
             return "finish"
@@ -298,7 +300,7 @@ def build_embodied_graph(
             return "reflect"
         return "finish" if last_episode else "reset"
 
-    def after_reflect(state: EmbodiedState) -> str:
+    async def after_reflect(state: EmbodiedState) -> str:
         return "finish" if state["episode"] >= max_episodes else "reset"
 
     graph = StateGraph(EmbodiedState, context_schema=EmbodiedContext)

@@ -139,12 +139,14 @@ def build_refine_graph(
             update["stop_reason"] = "critic satisfied"
         return update
 
-    def after_evaluate(state: RefineState) -> str:
+    # Routers are coroutines so LangGraph runs them on the event loop: a plain function
+    # would be sent to a worker thread, one thread hand-off per step.
+    async def after_evaluate(state: RefineState) -> str:
         if state.get("solved"):
             return "solved"
         return "exhausted" if state["trial"] >= max_trials else "reflect"
 
-    def after_critique(state: RefineState) -> str:
+    async def after_critique(state: RefineState) -> str:
         if state.get("stop_reason") == "critic satisfied" or state["trial"] >= max_trials:
             return "score"
         return "act"

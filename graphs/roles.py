@@ -132,7 +132,9 @@ def build_roles_graph(
 
     finished = "remember" if memory is not None else END
 
-    def after_check(state: RolesState) -> str:
+    # Routers are coroutines so LangGraph runs them on the event loop: a plain function
+    # would be sent to a worker thread, one thread hand-off per step.
+    async def after_check(state: RolesState) -> str:
         return finished if state.get("stop_reason") else revisers[0]
 
     graph = StateGraph(RolesState, context_schema=RolesContext)

@@ -287,6 +287,8 @@ def scenario_check(files: Annotated[list[Path], typer.Argument(help="scenario fi
 
 
 _SAMPLE_SECTIONS: dict[str, dict[str, object]] = {
+    "embodied": {"environment": {"name": "textworld"}},
+    "search": {"verifier": {"kind": "outcome"}},
     "debate": {"debate": {"agents": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}},
     "roles": {
         "team": {
@@ -303,7 +305,9 @@ _SAMPLE_SECTIONS: dict[str, dict[str, object]] = {
 
 @graph_app.command("draw")
 def graph_draw(
-    name: Annotated[str, typer.Argument(help="graph name: refine, debate or roles")],
+    name: Annotated[
+        str, typer.Argument(help="graph name: refine, debate, roles, search or embodied")
+    ],
     mode: Annotated[str | None, typer.Option(help="graph mode, e.g. self-refine")] = None,
     scenario_file: Annotated[
         Path | None, typer.Option("--scenario", help="draw this scenario's graph (its own team)")
