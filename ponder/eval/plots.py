@@ -9,6 +9,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from ponder.eval.runs import LoadedRun
@@ -24,6 +26,21 @@ def success_by_trial(run: LoadedRun, max_trials: int) -> list[float]:
     ]
 
 
+def _save_rate_plot(
+    figure: Figure, axes: Axes, title: str, path: Path, *, series: bool = True
+) -> Path:
+    """The finish every plot here shares: a 0-1 success axis, title, grid, legend, PNG."""
+    axes.set_ylim(0, 1)
+    axes.set_title(title)
+    if series:  # line plots of labelled runs; the bar chart needs neither
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
 def plot_learning_curves(runs: Sequence[LoadedRun], path: Path) -> Path:
     figure, axes = plt.subplots(figsize=(6, 4))
     for run in runs:
@@ -32,14 +49,7 @@ def plot_learning_curves(runs: Sequence[LoadedRun], path: Path) -> Path:
         axes.plot(range(1, trials + 1), curve, marker="o", label=run.label)
     axes.set_xlabel("trial")
     axes.set_ylabel("solved within k trials")
-    axes.set_ylim(0, 1)
-    axes.set_title("success rate by trial")
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return _save_rate_plot(figure, axes, "success rate by trial", path)
 
 
 def plot_sequence(runs: Sequence[LoadedRun], path: Path, window: int = 5) -> Path:
@@ -55,14 +65,7 @@ def plot_sequence(runs: Sequence[LoadedRun], path: Path, window: int = 5) -> Pat
         axes.plot(range(1, len(solved) + 1), rolling, label=run.label)
     axes.set_xlabel("task in sequence")
     axes.set_ylabel(f"success (rolling mean of {window})")
-    axes.set_ylim(0, 1)
-    axes.set_title("success over the task sequence")
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return _save_rate_plot(figure, axes, "success over the task sequence", path)
 
 
 def plot_scaling(points: dict[str, list[tuple[float, float]]], path: Path) -> Path:
@@ -81,14 +84,7 @@ def plot_scaling(points: dict[str, list[tuple[float, float]]], path: Path) -> Pa
     axes.xaxis.set_minor_formatter(NullFormatter())  # log minor labels collide
     axes.set_xlabel("generated tokens per task")
     axes.set_ylabel("success rate")
-    axes.set_ylim(0, 1)
-    axes.set_title("test-time scaling")
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return _save_rate_plot(figure, axes, "test-time scaling", path)
 
 
 def plot_comparison(runs: Sequence[LoadedRun], path: Path) -> Path:
@@ -109,9 +105,4 @@ def plot_comparison(runs: Sequence[LoadedRun], path: Path) -> Path:
     )
     axes.set_xticks(list(positions), [run.run_id for run in runs], rotation=15, fontsize=7)
     axes.set_ylabel("success rate (95% Wilson)")
-    axes.set_ylim(0, 1)
-    axes.set_title("runs compared")
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return _save_rate_plot(figure, axes, "runs compared", path, series=False)
