@@ -98,6 +98,7 @@ def parse_react(reply: str) -> tuple[str, str]:
     return thought, action.strip().rstrip(".").strip("`'\"* ").rstrip(".")
 
 
+@lru_cache(maxsize=65536)
 def _normal(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
@@ -157,15 +158,19 @@ def shortlist(valid: Sequence[str], context: str, limit: int) -> list[str]:
     """
     if len(valid) <= limit:
         return list(valid)
-    seen = set(_WORD.findall(context.lower())) - _COMMON
+    seen = frozenset(_WORD.findall(context.lower())) - _COMMON
     words = [_words(action) for action in valid]
-    counts = Counter(word for each in words for word in each)
+    # Only words that were seen can weigh, so only they are counted: set intersections in C
+    # instead of counting every word of thousands of commands.
+    hits = [each & seen for each in words]
+    counts = Counter(word for hit in hits for word in hit)
     # Rare words (a kitchen, a thermometer) say more than ones in every command (connect).
-    weight = {word: math.log(len(valid) / counts[word]) for word in seen if word in counts}
-    relevance = [
-        sum(weight[word] for word in each if word in weight) / max(len(each), 1) for each in words
+    weight = {word: math.log(len(valid) / count) for word, count in counts.items()}
+    keys = [
+        (-sum(weight[word] for word in hit) / max(len(each), 1) if hit else 0.0, len(action), i)
+        for i, (hit, each, action) in enumerate(zip(hits, words, valid, strict=True))
     ]
-    order = sorted(range(len(valid)), key=lambda i: (-relevance[i], len(valid[i]), i))
+    order = [key[2] for key in sorted(keys)]
     # Round-robin over verbs, so the list offers every kind of move rather than forty ways
     # to do one thing.
     buckets: dict[str, list[str]] = {}

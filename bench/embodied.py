@@ -1,16 +1,17 @@
 """The embodied graph's cost per step next to its environment's, and the embedded model's score.
 
-1. Per-step time with scripted policies, split into time inside the environment (steps and
-   valid-action listings; resets are left out of both sides) and everything else (graph,
-   agent, LLM layer): the framework. Target: framework <= 10% of environment time.
+1. Per-step time of winning episodes played through the embodied graph against the same
+   commands sent to the same environment in a plain loop (resets left out of both, episodes
+   of the two kinds in turns, medians). The difference is the framework's cost (graph,
+   agent, LLM layer). Target: framework <= 10% of environment time.
    - scripted policy: replays the gold path / walkthrough, never asks for valid actions;
    - ReAct actor: the real `EmbodiedActor` over a zero-latency scripted model, so the
      prompt is built, the model call goes through litellm, and valid actions are fetched
-     and matched every step.
+     and matched every step (the plain loop fetches them too).
 2. The embedded SmolLM2-135M as a ReAct actor on a small TextWorld game: episodes without
    lessons against the same number of episodes with Reflexion lessons in between.
 
-Usage: `python bench/embodied.py [--runs 5] [--skip-model] [--model-episodes 3]`.
+Usage: `python bench/embodied.py [--runs 15] [--skip-model] [--model-episodes 3]`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import operator
+import statistics
 import sys
 import tempfile
 import time
@@ -25,14 +27,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command
 from rich.console import Console
 from rich.table import Table
 
 from ponder.agents.embodied import EmbodiedActor, Policy, ScriptedPolicy, embodied_reflector
-from ponder.envs import Environment, EnvTask, Step
+from ponder.envs import EnvTask, Step
 from ponder.envs.scienceworld import ScienceWorld, ScienceWorldOptions
-from ponder.envs.textworld import TextWorld, TextWorldOptions
+from ponder.envs.textworld import TextWorld, TextWorldOptions, isolated_textworld
 from ponder.graphs.embodied import (
     EmbodiedAgents,
     EmbodiedResult,
@@ -43,15 +47,17 @@ from ponder.graphs.embodied import (
 from ponder.llm import LLM, ScriptedLLM
 
 
-class TimedEnv:
-    """Delegates to an environment and adds up the seconds spent inside it."""
+class ResetTimer:
+    """Delegates to an environment and adds up the seconds its resets take.
 
-    def __init__(self, env: Any) -> None:
+    Resets (loading a task, compiling a game) are left out of both sides of the comparison.
+    """
+
+    def __init__(self, env: Any, on_reset: Callable[[], None] | None = None) -> None:
         self.env = env
         self.name = env.name
-        self.acting_s = 0.0  # step + valid_actions
         self.reset_s = 0.0
-        self.steps = 0
+        self.on_reset = on_reset
 
     @property
     def task(self) -> EnvTask:
@@ -67,30 +73,23 @@ class TimedEnv:
 
     def reset(self) -> str:
         started = time.perf_counter()
+        if self.on_reset is not None:
+            self.on_reset()
         try:
             return str(self.env.reset())
         finally:
             self.reset_s += time.perf_counter() - started
 
     def step(self, action: str) -> Step:
-        started = time.perf_counter()
-        try:
-            return self.env.step(action)  # type: ignore[no-any-return]
-        finally:
-            self.acting_s += time.perf_counter() - started
-            self.steps += 1
+        return self.env.step(action)  # type: ignore[no-any-return]
 
     def valid_actions(self) -> list[str]:
-        started = time.perf_counter()
-        try:
-            return list(self.env.valid_actions())
-        finally:
-            self.acting_s += time.perf_counter() - started
+        return list(self.env.valid_actions())
 
     def close(self) -> None:
         self.env.close()
 
-    def __enter__(self) -> TimedEnv:
+    def __enter__(self) -> ResetTimer:
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -99,37 +98,109 @@ class TimedEnv:
 
 @dataclass(frozen=True)
 class Timing:
+    """Milliseconds per step: medians over episodes, and the framework's paired differences."""
+
     steps: int
-    env_ms: float
-    framework_ms: float
+    env_ms: float  # the same commands sent in a plain loop: the environment alone
+    ponder_ms: float  # the same episode played through the embodied graph
+    added_ms: Sequence[float]  # per pair of episodes: through ponder minus the plain loop
+
+    @property
+    def framework_ms(self) -> float:
+        return statistics.median(self.added_ms)
+
+    @property
+    def spread(self) -> str:
+        """The middle half of the paired differences: how much one pair can vary."""
+        low, _, high = statistics.quantiles(self.added_ms, n=4)
+        return f"{low:.2f} to {high:.2f}"
 
 
-def replies(commands: Sequence[str]) -> Callable[[Any], str]:
-    """A zero-latency model that writes the next command as a ReAct reply, cyclically."""
-    count = [0]
+class Replies:
+    """A zero-latency model that writes the plan's next command as a ReAct reply.
 
-    def reply(_messages: Any) -> str:
-        command = commands[count[0] % len(commands)]
-        count[0] += 1
+    `rewind` starts the plan again; the bench calls it when the environment resets.
+    """
+
+    def __init__(self, commands: Sequence[str]) -> None:
+        self.commands, self.count = list(commands), 0
+
+    def rewind(self) -> None:
+        self.count = 0
+
+    def __call__(self, _messages: Any) -> str:
+        command = self.commands[self.count % len(self.commands)]
+        self.count += 1
         return f"Thought: the plan says this comes next.\nAction: {command}"
 
-    return reply
+
+def plain_loop_ms(env: Any, plan: Sequence[str], listing: bool) -> tuple[float, int]:
+    """Milliseconds per step of the plan sent in a plain loop, with no framework at all.
+
+    `listing` also asks for the valid actions before each command, as the ReAct actor does.
+    """
+    env.reset()
+    spent, steps = 0.0, 0
+    for action in plan:
+        started = time.perf_counter()
+        if listing:
+            env.valid_actions()
+        done = env.step(action).done
+        spent += time.perf_counter() - started
+        steps += 1
+        if done:
+            break
+    return 1000 * spent / steps, steps
 
 
-async def timed_runs(env: Any, make_policy: Callable[[], Policy], runs: int) -> Timing:
-    timed = TimedEnv(env)
+async def timed_runs(
+    env: Any,
+    plan: Sequence[str],
+    make_policy: Callable[[], Policy],
+    runs: int,
+    *,
+    listing: bool = False,
+    checkpointer: Any = None,
+    on_reset: Callable[[], None] | None = None,
+) -> Timing:
+    """Plain-loop and graph episodes in pairs, so both see the same machine and JVM state.
+
+    The framework's cost is the median over pairs of the difference: what playing through
+    ponder adds to each step over calling the environment directly. Time inside the
+    environment cannot be read from within the graph run, because the graph's own work
+    overlaps with it.
+    """
+    timer = ResetTimer(env, on_reset)
     # One graph for all runs, as a scenario builds one per task and plays all its episodes.
-    graph = build_embodied_graph(EmbodiedAgents(make_policy()), max_episodes=1, max_steps=100)
-    await run_episodes(graph, timed, thread_id="warm-up")  # imports, litellm's first call
-    timed.acting_s = timed.reset_s = 0.0
-    timed.steps = 0
-    started = time.perf_counter()
+    graph = build_embodied_graph(
+        EmbodiedAgents(make_policy()),
+        max_episodes=1,
+        max_steps=len(plan) + 5,
+        checkpointer=checkpointer,
+    )
+    warm_up = await run_episodes(graph, timer, thread_id="warm-up")  # and litellm's first call
+    # The loop sends what the graph sent: the ReAct actor may have corrected a command.
+    plan = [record["action"] for record in warm_up.episodes[-1].trajectory]
+    plain_loop_ms(env, plan, listing)
+    plain, ponder, steps = [], [], 0
     for run in range(runs):
-        result = await run_episodes(graph, timed, thread_id=f"run-{run}")
+        # Alternate which goes first, so a machine that speeds up or slows down during a
+        # pair favours neither side.
+        if run % 2 == 0:
+            plain_ms, count = plain_loop_ms(env, plan, listing)
+        timer.reset_s = 0.0
+        started = time.perf_counter()
+        result = await run_episodes(graph, timer, thread_id=f"run-{run}")
+        wall = time.perf_counter() - started - timer.reset_s
+        if run % 2 == 1:
+            plain_ms, count = plain_loop_ms(env, plan, listing)
         assert result.solved, f"the scripted run {run} did not win: {result.episodes}"
-    wall = time.perf_counter() - started
-    framework = wall - timed.acting_s - timed.reset_s
-    return Timing(timed.steps, 1000 * timed.acting_s / timed.steps, 1000 * framework / timed.steps)
+        assert result.episodes[-1].steps == count, "the graph and the loop took different paths"
+        plain.append(plain_ms)
+        ponder.append(1000 * wall / count)
+        steps += count
+    added = [through - alone for through, alone in zip(ponder, plain, strict=True)]
+    return Timing(steps, statistics.median(plain), statistics.median(ponder), added)
 
 
 class InstantEnv:
@@ -193,26 +264,28 @@ class _LoopState(TypedDict, total=False):
 
 
 async def langgraph_floor_ms(steps: int, runs: int) -> float:
-    """Milliseconds per step of the least a LangGraph step loop can do.
+    """Milliseconds per step of the least a LangGraph step loop can do when it awaits each step.
 
-    One node per step, the same thread hop to a no-op environment, one record appended:
-    the floor under any framework built on LangGraph. No ponder code runs.
+    One node per step that hands a no-op environment call to a thread, appends one record and
+    routes itself with a `Command`: LangGraph's own superstep. No ponder code runs.
     """
 
-    async def act(state: _LoopState) -> dict[str, Any]:
+    async def act(state: _LoopState) -> Command[str]:
         await asyncio.to_thread(lambda: None)
-        return {"step": state["step"] + 1, "steps": [{"action": "look"}]}
+        update = {"step": state["step"] + 1, "steps": [{"action": "look"}]}
+        return Command(update=update, goto=END if state["step"] + 1 >= steps else "act")
 
     graph = StateGraph(_LoopState)
-    graph.add_node("act", act)
+    graph.add_node("act", act, destinations=("act", END))
     graph.add_edge(START, "act")
-    graph.add_conditional_edges("act", lambda state: END if state["step"] >= steps else "act")
     loop = graph.compile().with_config(recursion_limit=steps + 10)
     await loop.ainvoke({"step": 0})
-    started = time.perf_counter()
+    samples = []
     for _ in range(runs):
+        started = time.perf_counter()
         await loop.ainvoke({"step": 0})
-    return 1000 * (time.perf_counter() - started) / (steps * runs)
+        samples.append(1000 * (time.perf_counter() - started) / steps)
+    return statistics.median(samples)
 
 
 def reference_client_ms(plan: Sequence[str], runs: int) -> float:
@@ -240,76 +313,77 @@ def reference_client_ms(plan: Sequence[str], runs: int) -> float:
         process.wait()
 
 
-async def overhead(runs: int, game_dir: str) -> Table:
-    table = Table(title=f"embodied graph: time per step ({runs} winning episodes each)")
-    for column in ("environment", "policy", "steps", "env ms/step", "framework ms/step", "ratio"):
-        table.add_column(column, justify="left" if column in ("environment", "policy") else "right")
-
-    sw_env_ms = 1.0
-    sw = ScienceWorld(ScienceWorldOptions(task="boil", variation=0, gold_path=True))
-    tw = TextWorld(
-        TextWorldOptions(seed=11, rooms=6, objects=12, quest_length=8, game_dir=game_dir)
+def _row(table: Table, environment: str, policy: str, timing: Timing) -> None:
+    table.add_row(
+        environment,
+        policy,
+        str(timing.steps),
+        f"{timing.env_ms:.2f}",
+        f"{timing.ponder_ms:.2f}",
+        f"{timing.framework_ms:.2f}",
+        timing.spread,
+        f"{100 * timing.framework_ms / timing.env_ms:.1f}%",
     )
-    with sw, tw:
+
+
+async def overhead(runs: int, game_dir: str) -> Table:
+    table = Table(
+        title=f"embodied graph: time per step, medians over {runs} pairs of winning episodes"
+    )
+    columns = ("environment", "policy", "steps", "env alone", "through ponder", "framework")
+    for column in (*columns, "middle half", "framework / env"):
+        justify = "left" if column in ("environment", "policy") else "right"
+        table.add_column(column + (" ms/step" if column in columns[3:] else ""), justify=justify)
+
+    async def actor_runs(env: Any, plan: Sequence[str]) -> Timing:
+        replies = Replies(plan)
+        make = lambda: EmbodiedActor(ScriptedLLM.from_replies(replies))  # noqa: E731
+        return await timed_runs(env, plan, make, runs, listing=True, on_reset=replies.rewind)
+
+    sw_options = ScienceWorldOptions(task="boil", variation=0, gold_path=True)
+    tw_options = TextWorldOptions(seed=11, rooms=6, objects=12, quest_length=8, game_dir=game_dir)
+    with ScienceWorld(sw_options) as sw, TextWorld(tw_options) as tw:
         sw.reset()
         tw.reset()
-        plans: list[tuple[str, Environment, list[str]]] = [
-            ("ScienceWorld boil", sw, sw.gold_path()),
-            ("TextWorld 6 rooms, quest 8", tw, tw.walkthrough()),
-        ]
-        for label, env, plan in plans:
-            policies: dict[str, Callable[[], Policy]] = {
-                "scripted policy": lambda plan=plan: ScriptedPolicy(plan),  # type: ignore[misc]
-                "ReAct actor, scripted model": lambda plan=plan: EmbodiedActor(  # type: ignore[misc]
-                    ScriptedLLM.from_replies(replies(plan))
-                ),
-            }
-            for name, make in policies.items():
-                timing = await timed_runs(env, make, runs)
-                if env is sw and name == "scripted policy":
-                    sw_env_ms = timing.env_ms
-                table.add_row(
-                    label,
-                    name,
-                    str(timing.steps),
-                    f"{timing.env_ms:.2f}",
-                    f"{timing.framework_ms:.2f}",
-                    f"{100 * timing.framework_ms / timing.env_ms:.1f}%",
+        gold, walkthrough = sw.gold_path(), tw.walkthrough()
+        sw_label, tw_label = "ScienceWorld boil", "TextWorld quest 8"
+        scripted = await timed_runs(sw, gold, lambda: ScriptedPolicy(gold), runs)
+        _row(table, sw_label, "scripted", scripted)
+        with tempfile.TemporaryDirectory(prefix="ponder-bench-ckpt-") as folder:
+            async with AsyncSqliteSaver.from_conn_string(f"{folder}/runs.sqlite") as saver:
+                timing = await timed_runs(
+                    sw, gold, lambda: ScriptedPolicy(gold), runs, checkpointer=saver
                 )
-        gold = plans[0][2]
-    instant = await timed_runs(InstantEnv(gold), lambda: ScriptedPolicy(gold), runs)
-    table.add_row(
-        "instant world",
-        "scripted policy (ponder graph alone)",
-        str(instant.steps),
-        f"{instant.env_ms:.2f}",
-        f"{instant.framework_ms:.2f}",
-        f"{100 * instant.framework_ms / sw_env_ms:.1f}% of SW",
-    )
+        _row(table, sw_label, "scripted, SQLite checkpoints", timing)
+        timing = await actor_runs(sw, gold)
+        _row(table, sw_label, "ReAct actor, scripted LLM", timing)
+        timing = await timed_runs(tw, walkthrough, lambda: ScriptedPolicy(walkthrough), runs)
+        _row(table, tw_label, "scripted, in-process", timing)
+        with isolated_textworld(tw_options) as child:
+            timing = await timed_runs(child, walkthrough, lambda: ScriptedPolicy(walkthrough), runs)
+        _row(table, tw_label, "scripted, child process", timing)
+        timing = await actor_runs(tw, walkthrough)
+        _row(table, tw_label, "ReAct actor, scripted LLM", timing)
+    sw_ms = scripted.env_ms
+    instant = await timed_runs(InstantEnv(gold), gold, lambda: ScriptedPolicy(gold), runs)
     floor = await langgraph_floor_ms(len(gold), runs)
-    hop = await thread_hop_ms(sw_env_ms)
+    hop = await thread_hop_ms(sw_ms)
+    for label, policy, steps, ms in (
+        ("instant world", "scripted (the graph alone)", instant.steps, instant.framework_ms),
+        ("no environment", "bare LangGraph loop", runs * len(gold), floor),
+        ("no environment", f"thread hop, {sw_ms:.1f} ms work", 100, hop),
+    ):
+        table.add_row(
+            label, policy, str(steps), "-", "-", f"{ms:.2f}", "", f"{100 * ms / sw_ms:.1f}% of SW"
+        )
     table.add_row(
-        "no environment",
-        f"thread hand-off around {sw_env_ms:.1f} ms of work",
-        "100",
-        "-",
-        f"{hop:.2f}",
-        f"{100 * hop / sw_env_ms:.1f}% of SW",
-    )
-    table.add_row(
-        "no environment",
-        "minimal LangGraph loop (floor)",
-        str(runs * len(gold)),
-        "-",
-        f"{floor:.2f}",
-        f"{100 * floor / sw_env_ms:.1f}% of SW",  # the scripted ScienceWorld row's env time
-    )
-    table.add_row(
-        "ScienceWorld boil",
-        "reference client env.step",
+        sw_label,
+        "its own client env.step",
         str(runs * len(gold)),
         f"{reference_client_ms(gold, runs):.2f}",
         "-",
+        "-",
+        "",
         "-",
     )
     return table
@@ -367,14 +441,14 @@ async def model_scores(episodes: int, max_steps: int, game_dir: str, seeds: Sequ
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="winning episodes per timing row")
+    parser.add_argument("--runs", type=int, default=15, help="pairs of winning episodes per row")
     parser.add_argument("--skip-model", action="store_true", help="only the timing table")
     parser.add_argument("--skip-timing", action="store_true", help="only the model table")
     parser.add_argument("--model-episodes", type=int, default=3)
     parser.add_argument("--model-steps", type=int, default=8)
     parser.add_argument("--model-seeds", type=int, nargs="+", default=[5, 6])
     args = parser.parse_args()
-    console = Console(width=120)
+    console = Console(width=170)
     with tempfile.TemporaryDirectory(prefix="ponder-bench-") as game_dir:
         if not args.skip_timing:
             console.print(asyncio.run(overhead(args.runs, game_dir)))

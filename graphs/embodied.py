@@ -4,24 +4,27 @@
                  -> end_episode -> [won | out of episodes -> finish -> END]
                                 -> reflect -> reset        (Reflexion, as for ALFWorld)
 
-`act` observes (the recent observations and, for policies that ask, the valid actions),
-asks the policy for one command (ReAct: a thought, then an action) and sends it to the
-environment. Thinking and stepping share one node because each LangGraph superstep costs
-close to a millisecond, a tenth of a ScienceWorld step. A failed episode is turned into a
-lesson by the reflector, and the next episode starts with it. Memory plugs in through two
+`act` collects the world's answer to the command sent before, observes (the recent
+observations and, for policies that ask, the valid actions), asks the policy for one command
+(ReAct: a thought, then an action), sends it, and routes itself to the next step or the
+episode's end. Thinking, stepping and routing share one node because every LangGraph
+superstep and every runnable in it costs time on each environment step; the command is sent
+rather than awaited so that the simulator computes while LangGraph does its bookkeeping
+between two nodes (see `_env_driver` and `bench/embodied.py`). A failed episode is turned
+into a lesson by the reflector, and the next episode starts with it. Memory plugs in through two
 callables, so this module never imports it: `recall(task)` returns notes for the first
 episode, and `remember(task, outcome)` receives every trajectory, verdict and lesson when
 the run ends (the mapping `ponder.memory.remember` reads).
 
-The environment is not graph state: it travels in the run context with the position it is
-at. A run resumed in a new process finds a fresh environment there, and the episode in
-progress is replayed from its recorded commands before the agent acts again. Every loop is
-bounded and the recursion limit is derived from the bounds.
+The environment is not graph state: it travels in the run context, driven by an
+`EnvironmentDriver` that knows where it is. A run resumed in a new process finds a fresh
+environment there, and the episode in progress is replayed from its recorded commands before
+the agent acts again. Every loop is bounded and the recursion limit is derived from the
+bounds.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import operator
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -31,11 +34,12 @@ from typing import Annotated, Any, TypedDict, cast
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Checkpointer
+from langgraph.types import Checkpointer, Command
 
 from ponder.agents.embodied import Policy, View
 from ponder.agents.reflector import Reflector
 from ponder.envs import Environment, EnvironmentCrashed, EnvTask
+from ponder.graphs._env_driver import EnvironmentDriver
 from ponder.graphs._run import StepCallback, run_to_end
 from ponder.tasks import Feedback, Task
 
@@ -44,6 +48,15 @@ Remember = Callable[[Task, Mapping[str, Any]], Awaitable[Any] | Any]
 
 _TRAJECTORY_STEPS = 40  # the reflector reads at most this many last steps
 _OBSERVATION_CHARS = 300
+
+
+class Sent(TypedDict):
+    """A command sent to the environment whose answer the next `act` node collects."""
+
+    step: int
+    thought: str
+    action: str
+    proposed: str
 
 
 class StepRecord(TypedDict):
@@ -82,6 +95,7 @@ class EmbodiedState(TypedDict, total=False):
     done: bool
     won: bool
     error: str
+    pending: Sent | None
     steps: Annotated[list[StepRecord], operator.add]
     episodes: Annotated[list[EpisodeRecord], operator.add]
     lessons: Annotated[list[str], operator.add]
@@ -94,21 +108,16 @@ EmbodiedGraph = CompiledStateGraph[
 
 
 @dataclass
-class _Position:
-    """Where the live environment is: `(episode, steps taken)`; `(0, 0)` before any reset."""
-
-    episode: int = 0
-    step: int = 0
-
-
-@dataclass
 class EmbodiedContext:
     """Per-process objects that are not checkpointed: the environment and the memory hooks."""
 
     env: Environment
     recall: Recall | None = None
     remember: Remember | None = None
-    position: _Position = field(default_factory=_Position)
+    driver: EnvironmentDriver = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.driver = EnvironmentDriver(self.env)
 
 
 @dataclass(frozen=True)
@@ -120,8 +129,12 @@ class EmbodiedAgents:
 
 
 def recursion_limit(max_episodes: int, max_steps: int) -> int:
-    """Supersteps a run can take: reset, one per step, end and reflect per episode, finish."""
-    return max_episodes * (max_steps + 3) + 3
+    """Supersteps a run can take.
+
+    Per episode: reset, one `act` per step plus one that collects the last, end and reflect;
+    then finish.
+    """
+    return max_episodes * (max_steps + 4) + 3
 
 
 async def _maybe_await(value: Any) -> Any:
@@ -168,16 +181,6 @@ def build_embodied_graph(
         raise ValueError("max_episodes and max_steps must be at least 1")
     policy, reflector = agents.policy, agents.reflector
 
-    async def replay_to(state: EmbodiedState, ctx: EmbodiedContext) -> None:
-        """Bring a fresh environment (a resumed run) to the state's position by replaying."""
-        episode, done_steps = state.get("episode", 0), state.get("step", 0)
-        if (ctx.position.episode, ctx.position.step) == (episode, done_steps):
-            return
-        await asyncio.to_thread(ctx.env.reset)
-        for record in episode_steps(state, episode)[:done_steps]:
-            await asyncio.to_thread(ctx.env.step, record["action"])
-        ctx.position = _Position(episode, done_steps)
-
     async def reset(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> dict[str, Any]:
         ctx = runtime.context
         episode = state.get("episode", 0) + 1
@@ -188,63 +191,88 @@ def build_embodied_graph(
             "done": False,
             "won": False,
             "error": "",
+            "pending": None,
         }
         try:
-            update["start"] = await asyncio.to_thread(ctx.env.reset)
+            update["start"] = await ctx.driver.reset(episode)
         except EnvironmentCrashed as error:
             return update | {"start": "", "done": True, "error": str(error)}
-        ctx.position = _Position(episode, 0)
         task = ctx.env.task
         update |= {"task_id": task.id, "task": task.description}
         if "notes" not in state and ctx.recall is not None:
             update["notes"] = [str(note) for note in await _maybe_await(ctx.recall(task))]
         return update
 
-    async def act(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> dict[str, Any]:
-        """Think, choose one command, and carry it out: one node, so one superstep per step."""
-        ctx = runtime.context
-        episode, number = state["episode"], state["step"] + 1
+    async def collect(state: EmbodiedState, ctx: EmbodiedContext, sent: Sent) -> dict[str, Any]:
+        """The update that records the step in flight with the world's answer to it."""
+        episode = state["episode"]
+        done_commands = [record["action"] for record in episode_steps(state, episode)]
+        update: dict[str, Any] = {"pending": None, "step": sent["step"]}
         try:
-            await replay_to(state, ctx)
-            valid = None
-            if policy.needs_valid_actions:
-                valid = await asyncio.to_thread(ctx.env.valid_actions)
+            result = await ctx.driver.collect(episode, done_commands, sent["action"])
         except EnvironmentCrashed as error:
-            return {"done": True, "error": str(error)}
-        steps = episode_steps(state, episode)[-history_window:]
-        history = [("", state.get("start", ""))] if len(steps) < history_window else []
-        history += [(record["action"], record["observation"]) for record in steps]
+            observation, score, done = str(error), state.get("score", 0.0), True
+            update |= {"error": str(error), "won": False}
+        else:
+            observation, score, done = result.observation, result.score, result.done
+            update["won"] = ctx.env.won
+        record: StepRecord = {
+            "episode": episode,
+            "step": sent["step"],
+            "thought": sent["thought"],
+            "action": sent["action"],
+            "proposed": sent["proposed"],
+            "observation": observation,
+            "score": score,
+            "done": done,
+        }
+        return update | {"steps": [record], "score": score, "done": done}
+
+    async def act(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> Command[str]:
+        """Record the step in flight, think, send the next command, and say where to go next.
+
+        The node routes itself with a `Command` rather than through a conditional edge: a
+        router is one more runnable per superstep, and at one superstep per environment step
+        it cost a third of the graph's own time. The command it chooses is sent, not awaited:
+        the next `act` collects it (see `_env_driver`).
+        """
+        ctx = runtime.context
+        episode = state["episode"]
+        steps = episode_steps(state, episode)
+        update: dict[str, Any] = {}
+        try:
+            sent = state.get("pending")
+            if sent is not None:
+                update = await collect(state, ctx, sent)
+                steps = [*steps, *update["steps"]]
+                if update["done"] or sent["step"] >= max_steps:
+                    return Command(update=update, goto="end_episode")
+            else:  # the episode's first step; after a resume, the environment catches up
+                await ctx.driver.catch_up(episode, [record["action"] for record in steps])
+            valid = await ctx.driver.valid_actions() if policy.needs_valid_actions else None
+        except EnvironmentCrashed as error:
+            return Command(update=update | {"done": True, "error": str(error)}, goto="end_episode")
+        recent = steps[-history_window:]
+        history = [("", state.get("start", ""))] if len(recent) < history_window else []
+        history += [(record["action"], record["observation"]) for record in recent]
         notes = [*state.get("notes", []), *state.get("lessons", [])[-reflection_window:]]
         view = View(
             task=state.get("task", ""),
             history=history,
             valid_actions=valid,
             notes=notes,
-            step=state["step"],
-            score=state.get("score", 0.0),
+            step=len(steps),
+            score=update.get("score", state.get("score", 0.0)),
         )
         decision = await policy.decide(view)
-        update: dict[str, Any] = {"step": number}
-        try:
-            result = await asyncio.to_thread(ctx.env.step, decision.action)
-        except EnvironmentCrashed as error:
-            observation, score, done = str(error), state.get("score", 0.0), True
-            update |= {"error": str(error), "won": False}
-        else:
-            ctx.position = _Position(episode, number)
-            observation, score, done = result.observation, result.score, result.done
-            update["won"] = ctx.env.won
-        record: StepRecord = {
-            "episode": episode,
-            "step": number,
+        ctx.driver.send(decision.action)
+        pending: Sent = {
+            "step": len(steps) + 1,
             "thought": decision.thought,
             "action": decision.action,
             "proposed": decision.proposed,
-            "observation": observation,
-            "score": score,
-            "done": done,
         }
-        return update | {"steps": [record], "score": score, "done": done}
+        return Command(update=update | {"pending": pending}, goto="act")
 
     async def end_episode(state: EmbodiedState) -> dict[str, Any]:
         won = bool(state.get("won"))
@@ -285,9 +313,6 @@ def build_embodied_graph(
 
     # Routers are coroutines so LangGraph runs them on the event loop: a plain function
     # would be sent to a worker thread, one thread hand-off per step.
-    async def after_act(state: EmbodiedState) -> str:
-        return "end_episode" if state.get("done") or state["step"] >= max_steps else "act"
-
     async def after_reset(state: EmbodiedState) -> str:
         return "end_episode" if state.get("done") else "act"
 
@@ -305,13 +330,12 @@ def build_embodied_graph(
 
     graph = StateGraph(EmbodiedState, context_schema=EmbodiedContext)
     graph.add_node("reset", reset)
-    graph.add_node("act", act)
+    graph.add_node("act", act, destinations=("act", "end_episode"))
     graph.add_node("end_episode", end_episode)
     graph.add_node("reflect", reflect)
     graph.add_node("finish", finish)
     graph.add_edge(START, "reset")
     graph.add_conditional_edges("reset", after_reset, ["act", "end_episode"])
-    graph.add_conditional_edges("act", after_act, ["act", "end_episode"])
     graph.add_conditional_edges("end_episode", after_episode, ["finish", "reflect", "reset"])
     graph.add_conditional_edges("reflect", after_reflect, ["finish", "reset"])
     graph.add_edge("finish", END)
@@ -409,9 +433,12 @@ async def run_episodes(
     if notes is not None:
         start["notes"] = list(notes)
     context = EmbodiedContext(env, recall=recall, remember=remember)
-    final = await run_to_end(
-        graph, start, context, thread_id=thread_id or env.task.id, on_step=on_step
-    )
+    try:
+        final = await run_to_end(
+            graph, start, context, thread_id=thread_id or env.task.id, on_step=on_step
+        )
+    finally:
+        context.driver.close()
     return result_of(cast(EmbodiedState, final))
 
 

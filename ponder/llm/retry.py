@@ -53,6 +53,7 @@ def describe(error: BaseException) -> str:
         provider.NotFoundError: "model not found",
         provider.RateLimitError: "rate limited",
         provider.Timeout: "timed out",
+        TimeoutError: "timed out",  # the client's own deadline around a provider that hangs
         provider.APIConnectionError: "connection failed",
     }
     label = next((text for cls, text in kind.items() if isinstance(error, cls)), None)

@@ -278,7 +278,7 @@ async def test_an_interrupted_run_resumes_by_replaying_the_episode(game_dir: Pat
 
 
 async def test_runs_end_on_their_own_bounds() -> None:
-    assert recursion_limit(3, 30) == 3 * 33 + 3
+    assert recursion_limit(3, 30) == 3 * 34 + 3
     with pytest.raises(ValueError, match="at least 1"):
         build_embodied_graph(EmbodiedAgents(ScriptedPolicy([])), max_steps=0)
 

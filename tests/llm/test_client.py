@@ -172,3 +172,11 @@ async def test_remote_models_are_blocked_in_tests() -> None:
 
 def test_script_exhausted_is_an_assertion() -> None:
     assert issubclass(ScriptExhausted, AssertionError)
+
+
+def test_a_deadline_of_our_own_reads_as_a_timeout() -> None:
+    """The client's outer deadline raises a bare TimeoutError, which has no message."""
+    from ponder.llm.retry import describe
+
+    assert describe(TimeoutError()) == "timed out"
+    assert describe(litellm.Timeout("slow", model="m", llm_provider="p")).startswith("timed out")
