@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypedDict
 
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -364,6 +364,15 @@ async def overhead(runs: int, game_dir: str) -> Table:
         _row(table, tw_label, "scripted, child process", timing)
         timing = await actor_runs(tw, walkthrough)
         _row(table, tw_label, "ReAct actor, scripted LLM", timing)
+    # Per-episode work (starting the graph, ending the episode) is spread over fewer steps
+    # in a short quest; a longer one shows the per-step cost.
+    long_options = replace(tw_options, rooms=12, objects=24, quest_length=20)
+    with TextWorld(long_options) as long_game:
+        long_game.reset()
+        long_walk = long_game.walkthrough()
+    with isolated_textworld(long_options) as child:
+        timing = await timed_runs(child, long_walk, lambda: ScriptedPolicy(long_walk), runs)
+    _row(table, "TextWorld quest 20", "scripted, child process", timing)
     sw_ms = scripted.env_ms
     instant = await timed_runs(InstantEnv(gold), gold, lambda: ScriptedPolicy(gold), runs)
     floor = await langgraph_floor_ms(len(gold), runs)
