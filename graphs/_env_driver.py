@@ -2,12 +2,14 @@
 
 Environment calls block, so they run in a worker thread and the event loop stays free for
 other episodes. Each environment has a thread of its own: its calls never wait behind other
-work for a free thread, and a world that must always be driven from one thread is. A step is *sent* by the `act` node that chose it and *collected* by the
-next `act` node. Between the two, LangGraph applies the node's writes, saves the
-checkpoint and schedules the next node; sent early, the simulator computes during that
-bookkeeping instead of after it. This pays wherever the world runs outside the interpreter
-(ScienceWorld's JVM, a TextWorld child process): the worker thread waits on a socket
-without holding the GIL. An in-process world gains nothing and loses nothing.
+work for a free thread, and a world that must always be driven from one thread is.
+
+A step is *sent* by the `act` node that chose it and *collected* by the next `act` node.
+Between the two, LangGraph applies the node's writes, saves the checkpoint and schedules the
+next node; sent early, the simulator computes during that bookkeeping instead of after it.
+This pays wherever the world runs outside the interpreter (ScienceWorld's JVM, a TextWorld
+child process): the worker thread waits on a socket without holding the GIL. An in-process
+world gains nothing and loses nothing.
 
 A worker thread needs the GIL to start, and the loop thread would hold it through all of
 that bookkeeping, so `send` waits (GIL released) until the worker has begun the call.

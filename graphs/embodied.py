@@ -59,14 +59,10 @@ class Sent(TypedDict):
     proposed: str
 
 
-class StepRecord(TypedDict):
+class StepRecord(Sent):
     """One command and what the world answered; plain data, so it can be checkpointed."""
 
     episode: int
-    step: int
-    thought: str
-    action: str
-    proposed: str
     observation: str
     score: float
     done: bool
@@ -203,10 +199,11 @@ def build_embodied_graph(
             update["notes"] = [str(note) for note in await _maybe_await(ctx.recall(task))]
         return update
 
-    async def collect(state: EmbodiedState, ctx: EmbodiedContext, sent: Sent) -> dict[str, Any]:
+    async def collect(
+        state: EmbodiedState, ctx: EmbodiedContext, sent: Sent, done_commands: list[str]
+    ) -> dict[str, Any]:
         """The update that records the step in flight with the world's answer to it."""
         episode = state["episode"]
-        done_commands = [record["action"] for record in episode_steps(state, episode)]
         update: dict[str, Any] = {"pending": None, "step": sent["step"]}
         try:
             result = await ctx.driver.collect(episode, done_commands, sent["action"])
@@ -218,10 +215,7 @@ def build_embodied_graph(
             update["won"] = ctx.env.won
         record: StepRecord = {
             "episode": episode,
-            "step": sent["step"],
-            "thought": sent["thought"],
-            "action": sent["action"],
-            "proposed": sent["proposed"],
+            **sent,
             "observation": observation,
             "score": score,
             "done": done,
@@ -239,16 +233,17 @@ def build_embodied_graph(
         ctx = runtime.context
         episode = state["episode"]
         steps = episode_steps(state, episode)
+        done_commands = [record["action"] for record in steps]
         update: dict[str, Any] = {}
         try:
             sent = state.get("pending")
             if sent is not None:
-                update = await collect(state, ctx, sent)
+                update = await collect(state, ctx, sent, done_commands)
                 steps = [*steps, *update["steps"]]
                 if update["done"] or sent["step"] >= max_steps:
                     return Command(update=update, goto="end_episode")
             else:  # the episode's first step; after a resume, the environment catches up
-                await ctx.driver.catch_up(episode, [record["action"] for record in steps])
+                await ctx.driver.catch_up(episode, done_commands)
             valid = await ctx.driver.valid_actions() if policy.needs_valid_actions else None
         except EnvironmentCrashed as error:
             return Command(update=update | {"done": True, "error": str(error)}, goto="end_episode")
