@@ -78,20 +78,21 @@ class _Run:
     scored: int = 0
     best: tuple[list[str], float] | None = None  # what a budget stop returns
 
-    async def _sampled(self, call: Awaitable[Sampled]) -> list[str]:
+    async def _sampled(self, call: Callable[[], Awaitable[Sampled]]) -> list[str]:
+        """Make the policy call unless the token cap is spent (checked before it is made)."""
         if self.config.max_tokens is not None and self.tokens >= self.config.max_tokens:
             raise _OutOfTokens
-        sampled = await call
+        sampled = await call()
         self.tokens += sampled.tokens
         self.calls += 1
         return sampled.texts
 
     async def solutions(self, n: int) -> list[list[str]]:
-        texts = await self._sampled(self.policy.solve(self.task, n))
+        texts = await self._sampled(lambda: self.policy.solve(self.task, n))
         return [steps for steps in (split_steps(text) for text in texts) if steps]
 
     async def next_steps(self, steps: Sequence[str], k: int) -> list[str]:
-        texts = await self._sampled(self.policy.propose(self.task, steps, k))
+        texts = await self._sampled(lambda: self.policy.propose(self.task, steps, k))
         unique = list(dict.fromkeys(text.strip() for text in texts if text.strip()))
         return unique
 

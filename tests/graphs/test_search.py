@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import re
+import warnings
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -141,9 +143,14 @@ async def test_a_spent_ledger_budget_stops_the_search_with_the_best_so_far() -> 
 async def test_the_search_token_cap_stops_after_the_call_that_crosses_it() -> None:
     llm = tree_policy()
     config = SearchConfig(strategy="mcts", expand=3, simulations=50, max_tokens=1)
-    result = await search(TASK, StepPolicy(llm), golden_prm(), config)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = await search(TASK, StepPolicy(llm), golden_prm(), config)
+        gc.collect()
     assert result.stopped_by == "token cap" and result.calls == 1
     assert result.steps == ["s0-1"]
+    # The call past the cap is never made, not made and dropped.
+    assert not [w for w in caught if "never awaited" in str(w.message)]
 
 
 async def test_search_runs_as_a_langgraph_node() -> None:
