@@ -34,7 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ponder.agents.embodied import EmbodiedActor, Policy, ScriptedPolicy, embodied_reflector
-from ponder.envs import EnvTask, Step
+from ponder.envs import EnvTask, Pipelined, Step
 from ponder.envs.scienceworld import ScienceWorld, ScienceWorldOptions
 from ponder.envs.textworld import TextWorld, TextWorldOptions, isolated_textworld
 from ponder.graphs.embodied import (
@@ -94,6 +94,29 @@ class ResetTimer:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+class PipelinedResetTimer(ResetTimer):
+    """A `ResetTimer` for a world the graph drives over its pipe, with no thread in between."""
+
+    def __init__(self, env: Any, on_reset: Callable[[], None] | None = None) -> None:
+        super().__init__(env, on_reset)
+        self._reset_began: float | None = None
+
+    def begin(self, method: str, *args: Any) -> None:
+        if method == "reset":
+            self._reset_began = time.perf_counter()
+            if self.on_reset is not None:
+                self.on_reset()
+        self.env.begin(method, *args)
+
+    async def finish(self) -> Any:
+        try:
+            return await self.env.finish()
+        finally:
+            if self._reset_began is not None:
+                self.reset_s += time.perf_counter() - self._reset_began
+                self._reset_began = None
 
 
 @dataclass(frozen=True)
@@ -170,7 +193,8 @@ async def timed_runs(
     environment cannot be read from within the graph run, because the graph's own work
     overlaps with it.
     """
-    timer = ResetTimer(env, on_reset)
+    timing = PipelinedResetTimer if isinstance(env, Pipelined) else ResetTimer
+    timer = timing(env, on_reset)
     # One graph for all runs, as a scenario builds one per task and plays all its episodes.
     graph = build_embodied_graph(
         EmbodiedAgents(make_policy()),
@@ -327,18 +351,23 @@ def _row(table: Table, environment: str, policy: str, timing: Timing) -> None:
 
 
 async def overhead(runs: int, game_dir: str) -> Table:
+    # A TextWorld episode takes tens of milliseconds, so its rows afford more pairs.
+    tw_runs = 4 * runs
     table = Table(
-        title=f"embodied graph: time per step, medians over {runs} pairs of winning episodes"
+        title=(
+            "embodied graph: time per step, medians over pairs of winning episodes "
+            f"({runs} pairs per ScienceWorld row, {tw_runs} per TextWorld row)"
+        )
     )
     columns = ("environment", "policy", "steps", "env alone", "through ponder", "framework")
     for column in (*columns, "middle half", "framework / env"):
         justify = "left" if column in ("environment", "policy") else "right"
         table.add_column(column + (" ms/step" if column in columns[3:] else ""), justify=justify)
 
-    async def actor_runs(env: Any, plan: Sequence[str]) -> Timing:
+    async def actor_runs(env: Any, plan: Sequence[str], pairs: int) -> Timing:
         replies = Replies(plan)
         make = lambda: EmbodiedActor(ScriptedLLM.from_replies(replies))  # noqa: E731
-        return await timed_runs(env, plan, make, runs, listing=True, on_reset=replies.rewind)
+        return await timed_runs(env, plan, make, pairs, listing=True, on_reset=replies.rewind)
 
     sw_options = ScienceWorldOptions(task="boil", variation=0, gold_path=True)
     tw_options = TextWorldOptions(seed=11, rooms=6, objects=12, quest_length=8, game_dir=game_dir)
@@ -355,14 +384,15 @@ async def overhead(runs: int, game_dir: str) -> Table:
                     sw, gold, lambda: ScriptedPolicy(gold), runs, checkpointer=saver
                 )
         _row(table, sw_label, "scripted, SQLite checkpoints", timing)
-        timing = await actor_runs(sw, gold)
+        timing = await actor_runs(sw, gold, runs)
         _row(table, sw_label, "ReAct actor, scripted LLM", timing)
-        timing = await timed_runs(tw, walkthrough, lambda: ScriptedPolicy(walkthrough), runs)
+        timing = await timed_runs(tw, walkthrough, lambda: ScriptedPolicy(walkthrough), tw_runs)
         _row(table, tw_label, "scripted, in-process", timing)
         with isolated_textworld(tw_options) as child:
-            timing = await timed_runs(child, walkthrough, lambda: ScriptedPolicy(walkthrough), runs)
+            scripted_walk = lambda: ScriptedPolicy(walkthrough)  # noqa: E731
+            timing = await timed_runs(child, walkthrough, scripted_walk, tw_runs)
         _row(table, tw_label, "scripted, child process", timing)
-        timing = await actor_runs(tw, walkthrough)
+        timing = await actor_runs(tw, walkthrough, tw_runs)
         _row(table, tw_label, "ReAct actor, scripted LLM", timing)
     # Per-episode work (starting the graph, ending the episode) is spread over fewer steps
     # in a short quest; a longer one shows the per-step cost.
@@ -371,7 +401,7 @@ async def overhead(runs: int, game_dir: str) -> Table:
         long_game.reset()
         long_walk = long_game.walkthrough()
     with isolated_textworld(long_options) as child:
-        timing = await timed_runs(child, long_walk, lambda: ScriptedPolicy(long_walk), runs)
+        timing = await timed_runs(child, long_walk, lambda: ScriptedPolicy(long_walk), tw_runs)
     _row(table, "TextWorld quest 20", "scripted, child process", timing)
     sw_ms = scripted.env_ms
     instant = await timed_runs(InstantEnv(gold), gold, lambda: ScriptedPolicy(gold), runs)
@@ -405,8 +435,7 @@ def progress(label: str) -> Callable[[str, dict[str, Any]], None]:
     """Episode results and lessons on stderr while the slow model plays."""
 
     def show(node: str, update: dict[str, Any]) -> None:
-        line = describe(node, update)
-        if line is not None and node != "act":
+        for line in describe({**update, "steps": []}):
             print(f"[{label}] {line}", file=sys.stderr, flush=True)
 
     return show

@@ -12,7 +12,10 @@ child process): the worker thread waits on a socket without holding the GIL. An 
 world gains nothing and loses nothing.
 
 A worker thread needs the GIL to start, and the loop thread would hold it through all of
-that bookkeeping, so `send` waits (GIL released) until the worker has begun the call.
+that bookkeeping, so `send` waits (GIL released) until the worker has begun the call. A
+world that answers over a pipe (`Pipelined`, such as TextWorld in its child process) needs
+no thread at all: the request is written from the event loop and the loop wakes when the
+reply arrives, which saves the two hand-offs between threads on every step.
 
 The position `(episode, steps taken)` is not graph state: a run resumed in a new process
 finds a fresh environment at `(0, 0)` and is brought to the checkpoint's position by
@@ -23,16 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any
 
-from ponder.envs import Environment, Step
+from ponder.envs import Environment, Pipelined, Step
 
 _START_WAIT_S = 0.5  # how long `send` waits at most for its idle thread to begin the step
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,10 @@ class Position:
 class _InFlight:
     position: Position  # where the environment will be once the step is done
     action: str
-    result: asyncio.Future[Step]
+    result: asyncio.Future[Any]
 
 
-def _retrieve(future: asyncio.Future[Step]) -> None:
+def _retrieve(future: asyncio.Future[Any]) -> None:
     """Mark an in-flight step's error as seen when nobody will await it (a cancelled run)."""
     if not future.cancelled():
         future.exception()
@@ -63,18 +64,26 @@ class EnvironmentDriver:
         self.env = env
         self.position = Position()
         self._in_flight: _InFlight | None = None
+        self._pipe = env if isinstance(env, Pipelined) else None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ponder-{env.name}")
 
     def close(self) -> None:
         """Let the thread go; a step still in flight ends on its own (or when the env closes)."""
+        if self._in_flight is not None and self._pipe is not None:
+            self._in_flight.result.cancel()  # stop awaiting the reply; the pipe keeps it
         self._thread.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, call: Callable[..., T], *args: object) -> asyncio.Future[T]:
-        return asyncio.get_running_loop().run_in_executor(self._thread, call, *args)
+    async def _call(self, method: str, *args: object) -> Any:
+        """`method` of the environment, awaited; its raw reply."""
+        if self._pipe is not None:
+            self._pipe.begin(method, *args)
+            return await self._pipe.finish()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, getattr(self.env, method), *args)
 
     async def reset(self, episode: int) -> str:
         await self._settle()
-        observation = await self._run(self.env.reset)
+        observation = str(await self._call("reset"))
         self.position = Position(episode, 0)
         return observation
 
@@ -84,28 +93,37 @@ class EnvironmentDriver:
         if self._in_flight is None and self.position == target:
             return
         await self._settle()
-        await self._run(self.env.reset)
+        await self._call("reset")
         for command in commands:
-            await self._run(self.env.step, command)
+            await self._call("step", command)
         self.position = target
 
     async def valid_actions(self) -> list[str]:
-        return await self._run(self.env.valid_actions)
+        return list(await self._call("valid_actions"))
 
     def send(self, action: str) -> None:
-        """Start the next step in the environment's thread and return once it has begun."""
+        """Start the next step and return once it has begun."""
         assert self._in_flight is None, "collect the step in flight before sending another"
+        if self._pipe is not None:
+            self._pipe.begin("step", action)
+            result: asyncio.Future[Any] = asyncio.ensure_future(self._pipe.finish())
+        else:
+            result = self._step_in_thread(action)
+        result.add_done_callback(_retrieve)
+        target = Position(self.position.episode, self.position.step + 1)
+        self._in_flight = _InFlight(target, action, result)
+
+    def _step_in_thread(self, action: str) -> asyncio.Future[Step]:
+        """Hand the step to the environment's thread and wait until that thread has begun it."""
         started = threading.Event()
 
         def step() -> Step:
             started.set()
             return self.env.step(action)
 
-        result = self._run(step)
-        result.add_done_callback(_retrieve)
-        target = Position(self.position.episode, self.position.step + 1)
-        self._in_flight = _InFlight(target, action, result)
+        result = asyncio.get_running_loop().run_in_executor(self._thread, step)
         started.wait(_START_WAIT_S)
+        return result
 
     async def collect(self, episode: int, done_commands: Sequence[str], action: str) -> Step:
         """The result of `action`, sent after `done_commands` of `episode`.
@@ -122,7 +140,7 @@ class EnvironmentDriver:
             assert flight is not None
         self._in_flight = None
         self.position = Position(episode, -1)  # unknown until the step returns
-        result = await flight.result
+        result = Step(*await flight.result)
         self.position = target
         return result
 

@@ -1,13 +1,13 @@
 """An embodied agent acting in an environment over several episodes, reflecting in between.
 
     reset -> act -> [not done and under the step limit -> act]
-                 -> end_episode -> [won | out of episodes -> finish -> END]
-                                -> reflect -> reset        (Reflexion, as for ALFWorld)
+                 -> [episode failed] -> reflect -> reset   (Reflexion, as for ALFWorld)
+                 -> [won, or out of episodes] -> remember -> END   (END at once without memory)
 
 `act` collects the world's answer to the command sent before, observes (the recent
 observations and, for policies that ask, the valid actions), asks the policy for one command
-(ReAct: a thought, then an action), sends it, and routes itself to the next step or the
-episode's end. Thinking, stepping and routing share one node because every LangGraph
+(ReAct: a thought, then an action), sends it, and routes itself to the next step; the `act`
+that collects an episode's last answer records how the episode ended and routes the run. Thinking, stepping and routing share one node because every LangGraph
 superstep and every runnable in it costs time on each environment step; the command is sent
 rather than awaited so that the simulator computes while LangGraph does its bookkeeping
 between two nodes (see `_env_driver` and `bench/embodied.py`). A failed episode is turned
@@ -127,10 +127,10 @@ class EmbodiedAgents:
 def recursion_limit(max_episodes: int, max_steps: int) -> int:
     """Supersteps a run can take.
 
-    Per episode: reset, one `act` per step plus one that collects the last, end and reflect;
-    then finish.
+    Per episode: reset, one `act` per step plus one that collects the last, and reflect;
+    then remember, and LangGraph counts the input as a step of its own.
     """
-    return max_episodes * (max_steps + 4) + 3
+    return max_episodes * (max_steps + 3) + 2
 
 
 async def _maybe_await(value: Any) -> Any:
@@ -163,6 +163,26 @@ def _verdict(record: EpisodeRecord) -> str:
     )
 
 
+def episode_record(state: Mapping[str, Any], max_steps: int) -> EpisodeRecord:
+    """How the episode in `state` ended, and why."""
+    won = bool(state.get("won"))
+    if won:
+        reason = "won"
+    elif state.get("error"):
+        reason = state["error"]
+    elif state.get("done"):
+        reason = "the episode ended without reaching the goal"
+    else:
+        reason = f"step limit ({max_steps}) reached"
+    return {
+        "episode": state["episode"],
+        "success": won,
+        "score": state.get("score", 0.0),
+        "steps": state.get("step", 0),
+        "stop_reason": reason,
+    }
+
+
 def build_embodied_graph(
     agents: EmbodiedAgents,
     *,
@@ -177,7 +197,32 @@ def build_embodied_graph(
         raise ValueError("max_episodes and max_steps must be at least 1")
     policy, reflector = agents.policy, agents.reflector
 
-    async def reset(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> dict[str, Any]:
+    def run_over(stop_reason: str, ctx: EmbodiedContext) -> tuple[dict[str, Any], str]:
+        return {"stop_reason": stop_reason}, END if ctx.remember is None else "remember"
+
+    def end_episode(
+        state: Mapping[str, Any], update: dict[str, Any], ctx: EmbodiedContext
+    ) -> Command[str]:
+        """Close the episode within the node that saw it end, and say where the run goes.
+
+        Done here rather than in a node of its own: the world has nothing in flight at an
+        episode's end, so every superstep there adds its whole cost to the run.
+        """
+        record = episode_record({**state, **update}, max_steps)
+        update = update | {"episodes": [record]}
+        last_episode = state["episode"] >= max_episodes
+        if record["success"]:
+            ending, goto = run_over("won", ctx)
+        # After the last episode a lesson only helps when memory will keep it.
+        elif reflector is not None and (not last_episode or ctx.remember is not None):
+            ending, goto = {}, "reflect"
+        elif not last_episode:
+            ending, goto = {}, "reset"
+        else:
+            ending, goto = run_over("out of episodes", ctx)
+        return Command(update=update | ending, goto=goto)
+
+    async def reset(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> Command[str]:
         ctx = runtime.context
         episode = state.get("episode", 0) + 1
         update: dict[str, Any] = {
@@ -192,12 +237,13 @@ def build_embodied_graph(
         try:
             update["start"] = await ctx.driver.reset(episode)
         except EnvironmentCrashed as error:
-            return update | {"start": "", "done": True, "error": str(error)}
+            failed = update | {"start": "", "done": True, "error": str(error)}
+            return end_episode({**state, "episode": episode}, failed, ctx)
         task = ctx.env.task
         update |= {"task_id": task.id, "task": task.description}
         if "notes" not in state and ctx.recall is not None:
             update["notes"] = [str(note) for note in await _maybe_await(ctx.recall(task))]
-        return update
+        return Command(update=update, goto="act")
 
     async def collect(
         state: EmbodiedState, ctx: EmbodiedContext, sent: Sent, done_commands: list[str]
@@ -241,12 +287,12 @@ def build_embodied_graph(
                 update = await collect(state, ctx, sent, done_commands)
                 steps = [*steps, *update["steps"]]
                 if update["done"] or sent["step"] >= max_steps:
-                    return Command(update=update, goto="end_episode")
+                    return end_episode(state, update, ctx)
             else:  # the episode's first step; after a resume, the environment catches up
                 await ctx.driver.catch_up(episode, done_commands)
             valid = await ctx.driver.valid_actions() if policy.needs_valid_actions else None
         except EnvironmentCrashed as error:
-            return Command(update=update | {"done": True, "error": str(error)}, goto="end_episode")
+            return end_episode(state, update | {"done": True, "error": str(error)}, ctx)
         recent = steps[-history_window:]
         history = [("", state.get("start", ""))] if len(recent) < history_window else []
         history += [(record["action"], record["observation"]) for record in recent]
@@ -269,26 +315,7 @@ def build_embodied_graph(
         }
         return Command(update=update | {"pending": pending}, goto="act")
 
-    async def end_episode(state: EmbodiedState) -> dict[str, Any]:
-        won = bool(state.get("won"))
-        if won:
-            reason = "won"
-        elif state.get("error"):
-            reason = state["error"]
-        elif state.get("done"):
-            reason = "the episode ended without reaching the goal"
-        else:
-            reason = f"step limit ({max_steps}) reached"
-        record: EpisodeRecord = {
-            "episode": state["episode"],
-            "success": won,
-            "score": state.get("score", 0.0),
-            "steps": state.get("step", 0),
-            "stop_reason": reason,
-        }
-        return {"episodes": [record]}
-
-    async def reflect(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> dict[str, Any]:
+    async def reflect(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> Command[str]:
         assert reflector is not None
         last = state["episodes"][-1]
         task = EnvTask(state.get("task_id", ""), state.get("task", ""))
@@ -296,44 +323,28 @@ def build_embodied_graph(
             state.get("start", ""), episode_steps(state, state["episode"])
         )
         feedback = Feedback(False, last["score"], _verdict(last))
-        return {"lessons": [await reflector.reflect(task, trajectory, feedback)]}
+        update = {"lessons": [await reflector.reflect(task, trajectory, feedback)]}
+        if state["episode"] < max_episodes:
+            return Command(update=update, goto="reset")
+        ending, goto = run_over("out of episodes", runtime.context)
+        return Command(update=update | ending, goto=goto)
 
-    async def finish(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> dict[str, Any]:
-        won = bool(state.get("episodes") and state["episodes"][-1]["success"])
+    async def remember(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> None:
+        """Hand the whole run to memory once; runs only when memory is attached."""
         ctx = runtime.context
-        if ctx.remember is not None:
-            task = EnvTask(state.get("task_id", ""), state.get("task", ""))
-            await _maybe_await(ctx.remember(task, outcome_of(state)))
-        return {"stop_reason": "won" if won else "out of episodes"}
+        assert ctx.remember is not None
+        task = EnvTask(state.get("task_id", ""), state.get("task", ""))
+        await _maybe_await(ctx.remember(task, outcome_of(state)))
 
-    # Routers are coroutines so LangGraph runs them on the event loop: a plain function
-    # would be sent to a worker thread, one thread hand-off per step.
-    async def after_reset(state: EmbodiedState) -> str:
-        return "end_episode" if state.get("done") else "act"
-
-    async def after_episode(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> str:
-        last_episode = state["episode"] >= max_episodes
-        if state["episodes"][-1]["success"]:
-            return "finish"
-        # After the last episode a lesson only helps when memory will keep it.
-        if reflector is not None and (not last_episode or runtime.context.remember is not None):
-            return "reflect"
-        return "finish" if last_episode else "reset"
-
-    async def after_reflect(state: EmbodiedState) -> str:
-        return "finish" if state["episode"] >= max_episodes else "reset"
-
+    # Every node that branches routes itself with a `Command` (see `act`); `destinations`
+    # keeps the branches in the drawn graph.
     graph = StateGraph(EmbodiedState, context_schema=EmbodiedContext)
-    graph.add_node("reset", reset)
-    graph.add_node("act", act, destinations=("act", "end_episode"))
-    graph.add_node("end_episode", end_episode)
-    graph.add_node("reflect", reflect)
-    graph.add_node("finish", finish)
+    graph.add_node("reset", reset, destinations=("act", "reflect", "reset", "remember", END))
+    graph.add_node("act", act, destinations=("act", "reflect", "reset", "remember", END))
+    graph.add_node("reflect", reflect, destinations=("reset", "remember", END))
+    graph.add_node("remember", remember)
     graph.add_edge(START, "reset")
-    graph.add_conditional_edges("reset", after_reset, ["act", "end_episode"])
-    graph.add_conditional_edges("end_episode", after_episode, ["finish", "reflect", "reset"])
-    graph.add_conditional_edges("reflect", after_reflect, ["finish", "reset"])
-    graph.add_edge("finish", END)
+    graph.add_edge("remember", END)
     compiled = graph.compile(checkpointer=checkpointer, name="embodied")
     return compiled.with_config(recursion_limit=recursion_limit(max_episodes, max_steps))
 
@@ -437,23 +448,20 @@ async def run_episodes(
     return result_of(cast(EmbodiedState, final))
 
 
-def describe(node: str, update: Mapping[str, Any]) -> str | None:
-    """A display line for a node update: one per step, one per episode, one per lesson."""
-    if node == "act":
-        for record in update.get("steps", []):
-            fixed = f" (wrote '{record['proposed']}')" if record["proposed"] else ""
-            return (
-                f"episode {record['episode']} step {record['step']:>3}  > {record['action']}"
-                f"{fixed}  score {record['score']:g}"
-            )
-    if node == "end_episode":
-        for record in update.get("episodes", []):
-            verdict = "won" if record["success"] else "failed"
-            return (
-                f"episode {record['episode']}: {verdict}, score {record['score']:g} "
-                f"in {record['steps']} steps ({record['stop_reason']})"
-            )
-    if node == "reflect":
-        for lesson in update.get("lessons", []):
-            return f"lesson: {lesson}"
-    return None
+def describe(update: Mapping[str, Any]) -> list[str]:
+    """Display lines for a node's update: one per step, one per episode, one per lesson."""
+    lines = []
+    for record in update.get("steps", []):
+        fixed = f" (wrote '{record['proposed']}')" if record["proposed"] else ""
+        lines.append(
+            f"episode {record['episode']} step {record['step']:>3}  > {record['action']}"
+            f"{fixed}  score {record['score']:g}"
+        )
+    for episode in update.get("episodes", []):
+        verdict = "won" if episode["success"] else "failed"
+        lines.append(
+            f"episode {episode['episode']}: {verdict}, score {episode['score']:g} "
+            f"in {episode['steps']} steps ({episode['stop_reason']})"
+        )
+    lines += [f"lesson: {lesson}" for lesson in update.get("lessons", [])]
+    return lines

@@ -71,6 +71,26 @@ class Environment(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
+class Pipelined(Protocol):
+    """An environment whose calls can be sent now and their replies awaited later.
+
+    Offered by worlds that run outside the interpreter and answer over a pipe or socket. A
+    driver on an event loop then needs no worker thread: `begin` writes the request and
+    returns, and the loop wakes when the reply arrives. `method` names one of the
+    `Environment` methods, and `finish` returns what that method returns, before conversion
+    (a step's reply is the tuple `Step` is built from).
+    """
+
+    def begin(self, method: str, *args: Any) -> None:
+        """Send the call; raises `EnvironmentCrashed` when the world is gone."""
+        ...
+
+    async def finish(self) -> Any:
+        """The reply to the call begun last; raises what that call raised."""
+        ...
+
+
 class ClosingContext:
     """`with env:` closes the environment whatever happens inside the block."""
 

@@ -9,19 +9,24 @@ interpreter) is reported as `EnvironmentCrashed` the same way.
 
 Each reply carries the environment's task, score and won flag, so reading them costs no
 round trip. The child exits when its pipe closes, so a killed parent leaves nothing behind.
+A call can also be sent now and its reply awaited later on the event loop (`Pipelined`):
+the embodied graph drives the child that way, with no thread in between.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import multiprocessing
 import shutil
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ponder.envs.base import ClosingContext, Environment, EnvTask, Step
 from ponder.envs.errors import EnvironmentCrashed, EnvironmentUnavailable, StepTimeout
@@ -76,6 +81,11 @@ class IsolatedEnvironment(ClosingContext):
     Other methods of the environment (TextWorld's `walkthrough`) are reached with `call`.
     `make` must be picklable (a class, or a `functools.partial` of one with its options):
     the child is a fresh interpreter, never a fork, so no threads or open files leak into it.
+
+    Besides the blocking methods of `Environment`, a call can be split in two (`begin`, then
+    `await finish()`), which `Pipelined` describes: the request is written at once and the
+    reply is awaited on the event loop, so a graph drives the child with no worker thread and
+    no hand-off between threads on either side of a step.
     """
 
     def __init__(
@@ -101,6 +111,7 @@ class IsolatedEnvironment(ClosingContext):
         self._process: subprocess.Popen[bytes] | None = None
         self._exited: subprocess.Popen[bytes] | None = None
         self._connection: Connection | None = None
+        self._awaiting: deque[_Reply] = deque()  # replies the child owes, oldest first
         self._task = task or EnvTask(name, "")
         self._score = 0.0
         self._won = False
@@ -123,6 +134,7 @@ class IsolatedEnvironment(ClosingContext):
         return None if self._process is None else self._process.pid
 
     def _start(self) -> Connection:
+        """Start the child and send it what it needs; its "started" reply is awaited later."""
         if self._connection is not None:
             return self._connection
         parent, child = multiprocessing.Pipe()
@@ -138,44 +150,101 @@ class IsolatedEnvironment(ClosingContext):
         try:
             parent.send(list(sys.path))
             parent.send(self._make)
-            self._receive("starting", self.start_timeout_s)
         except BaseException:
-            self._stop()  # the child could not build the environment; it has exited
+            self._stop()
             raise
+        self._awaiting.append(_Reply("starting", self.start_timeout_s))
         return parent
 
-    def _receive(self, doing: str, timeout_s: float) -> Any:
-        connection = self._connection
-        assert connection is not None
-        if not connection.poll(timeout_s):
-            self._stop()
-            raise StepTimeout(
-                f"{self.name}: {doing} took longer than {timeout_s:g} s; the environment "
-                "was stopped and the next episode starts a fresh one"
-            )
-        try:
-            status, value, message, snapshot = connection.recv()
-        except (EOFError, OSError):
-            self._stop()
-            code = None if self._exited is None else self._exited.returncode
-            raise EnvironmentCrashed(
-                f"{self.name}: the environment process died while {doing} (exit code {code})"
-            ) from None
-        if snapshot is not None:
-            self._task, self._score, self._won = snapshot
-        if status == "error":
-            raise _ERRORS.get(value, EnvironmentCrashed)(message)
-        return value
+    def begin(self, method: str, *args: Any) -> None:
+        """Send a call to the child (starting it first when none runs) without waiting.
 
-    def call(self, method: str, *args: Any, timeout_s: float | None = None) -> Any:
-        """Call `method` on the environment in the child; `step_timeout_s` unless given."""
+        A reset may start a fresh child and load a game, so it has `start_timeout_s`.
+        """
+        timeout_s = self.start_timeout_s if method == "reset" else self.step_timeout_s
+        self._send(method, args, timeout_s)
+
+    def _send(self, method: str, args: tuple[Any, ...], timeout_s: float) -> None:
         connection = self._start()
         try:
             connection.send((method, args))
         except (BrokenPipeError, OSError):
             self._stop()
             raise EnvironmentCrashed(f"{self.name}: the environment process is gone") from None
-        return self._receive(f"'{method}'", timeout_s or self.step_timeout_s)
+        self._awaiting.append(_Reply(f"'{method}'", timeout_s))
+
+    async def finish(self) -> Any:
+        """Await the reply to the last call begun, on the event loop; no thread waits for it."""
+        value = None
+        while self._awaiting:
+            await self._readable(self._awaiting[0])
+            value = self._take()
+        return value
+
+    def call(self, method: str, *args: Any, timeout_s: float | None = None) -> Any:
+        """Call `method` on the environment in the child; `step_timeout_s` unless given."""
+        self._send(method, args, timeout_s or self.step_timeout_s)
+        value = None
+        while self._awaiting:
+            reply, connection = self._awaiting[0], self._connection
+            assert connection is not None
+            if not connection.poll(reply.timeout_s):
+                self._time_out(reply)
+            value = self._take()
+        return value
+
+    async def _readable(self, reply: _Reply) -> None:
+        """Wait until the child's reply can be read, at most the reply's time limit."""
+        connection = self._connection
+        assert connection is not None
+        if connection.poll():
+            return
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        descriptor = connection.fileno()
+        loop.add_reader(descriptor, _settle_once, ready)
+        try:
+            await asyncio.wait_for(ready, reply.timeout_s)
+        except TimeoutError:
+            loop.remove_reader(descriptor)
+            self._time_out(reply)
+        else:
+            loop.remove_reader(descriptor)
+
+    def _time_out(self, reply: _Reply) -> NoReturn:
+        self._stop()
+        raise StepTimeout(
+            f"{self.name}: {reply.doing} took longer than {reply.timeout_s:g} s; the environment "
+            "was stopped and the next episode starts a fresh one"
+        )
+
+    def _take(self) -> Any:
+        """Read the oldest reply owed: its value, or the error the child reported.
+
+        The child writes each reply in one piece, so once the pipe is readable this does not
+        wait on the child. An error the environment reported for an earlier call that nobody
+        awaited (a step left in flight) is dropped; one that stopped the child is not.
+        """
+        reply, connection = self._awaiting.popleft(), self._connection
+        answered_last = not self._awaiting
+        assert connection is not None
+        try:
+            status, value, message, snapshot = connection.recv()
+        except (EOFError, OSError):
+            self._stop()
+            code = None if self._exited is None else self._exited.returncode
+            raise EnvironmentCrashed(
+                f"{self.name}: the environment process died while {reply.doing} (exit code {code})"
+            ) from None
+        if snapshot is not None:
+            self._task, self._score, self._won = snapshot
+        if status == "error":
+            if reply.doing == "starting":
+                self._stop()  # the child could not build the environment; it has exited
+            elif not answered_last:
+                return None
+            raise _ERRORS.get(value, EnvironmentCrashed)(message)
+        return value
 
     def reset(self) -> str:
         """Start an episode; after a timeout or crash this starts a new child first."""
@@ -191,6 +260,7 @@ class IsolatedEnvironment(ClosingContext):
     def _stop(self) -> None:
         process, connection = self._process, self._connection
         self._process = self._connection = None
+        self._awaiting.clear()
         if connection is not None:
             connection.close()
         if process is not None:
@@ -209,6 +279,19 @@ class IsolatedEnvironment(ClosingContext):
         if self._scratch_dir is not None:
             shutil.rmtree(self._scratch_dir, ignore_errors=True)
             self._scratch_dir = None
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """A reply the child owes: what it answers (for messages) and how long it may take."""
+
+    doing: str
+    timeout_s: float
+
+
+def _settle_once(ready: asyncio.Future[None]) -> None:
+    if not ready.done():
+        ready.set_result(None)
 
 
 def child_main() -> None:

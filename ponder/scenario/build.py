@@ -468,12 +468,11 @@ class EmbodiedKind:
         announce = resources.announce if resources else None
 
         def on_step(node: str, update: dict[str, Any]) -> None:
-            line = describe(node, update)
-            if line and announce is not None:
-                announce(task.id, line)
-            if node == "end_episode":
-                for record in update.get("episodes", []):
-                    on_progress(int(record["episode"]))
+            if announce is not None:
+                for line in describe(update):
+                    announce(task.id, line)
+            for record in update.get("episodes", []):
+                on_progress(int(record["episode"]))
 
         env = await asyncio.to_thread(make_env, name, options)
         with env:

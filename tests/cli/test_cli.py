@@ -75,7 +75,7 @@ def test_graph_draw_prints_mermaid() -> None:
     unknown = runner.invoke(app, ["graph", "draw", "maze"])
     assert unknown.exit_code == 2
     embodied = runner.invoke(app, ["graph", "draw", "embodied"])
-    assert embodied.exit_code == 0 and "end_episode -.-> reflect" in embodied.stdout
+    assert embodied.exit_code == 0 and "act -.-> reflect" in embodied.stdout
     search = runner.invoke(app, ["graph", "draw", "search"])
     assert search.exit_code == 0 and "graph TD;" in search.stdout
 

@@ -10,7 +10,11 @@ from ponder.envs.base import ClosingContext, EnvTask, Step
 
 
 class Toy(ClosingContext):
-    """`hang` sleeps far past any limit, `die` exits the process, anything else scores 50."""
+    """A world whose commands misbehave on purpose; anything else scores 50.
+
+    `hang` sleeps far past any limit, `die` exits the process, `wait S` takes S seconds,
+    `fail` raises and `win` wins.
+    """
 
     name = "toy"
 
@@ -41,6 +45,8 @@ class Toy(ClosingContext):
             os._exit(9)
         if action == "fail":
             raise ValueError("the toy cannot do that")
+        if action.startswith("wait "):
+            time.sleep(float(action.split()[1]))
         self._score = 100.0 if action == "win" else 50.0
         return Step(f"you {action}", self._score, self.won, {})
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from ponder.envs import EnvironmentCrashed, StepTimeout
+from ponder.envs import EnvironmentCrashed, Pipelined, StepTimeout
 from ponder.envs.isolated import IsolatedEnvironment
 from tests.envs._toy import Toy, broken
 
@@ -75,3 +77,65 @@ def test_an_environment_that_cannot_be_built_is_reported_and_leaves_no_child() -
         env.reset()
     assert env.pid is None
     env.close()
+
+
+# -- calls begun now and awaited later, on the event loop ------------------------------------
+
+
+async def test_a_call_awaited_on_the_event_loop_leaves_the_loop_free_and_uses_no_thread() -> None:
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    with IsolatedEnvironment("toy", Toy) as env:
+        assert isinstance(env, Pipelined)
+        env.begin("reset")  # starts the child too: its "started" reply is awaited first
+        assert "a toy room" in await env.finish()
+        threads = threading.active_count()
+        ticker = asyncio.create_task(tick())
+        env.begin("step", "wait 0.3")
+        assert ticks == 0  # `begin` only wrote the request
+        observation, score, done, _ = await env.finish()
+        ticker.cancel()
+        assert observation == "you wait 0.3" and score == 50.0 and not done
+        assert ticks >= 10  # the loop ran other work while the child computed
+        assert threading.active_count() == threads
+        env.begin("step", "win")
+        await env.finish()
+        assert env.won and env.score == 100.0
+
+
+async def test_an_awaited_call_that_hangs_times_out_and_a_dead_child_is_a_crash() -> None:
+    with IsolatedEnvironment("toy", Toy, step_timeout_s=0.5) as env:
+        env.begin("reset")
+        await env.finish()
+        first = env.pid
+        assert first is not None
+        env.begin("step", "hang")
+        started = time.monotonic()
+        with pytest.raises(StepTimeout, match=r"'step' took longer than 0\.5 s"):
+            await env.finish()
+        assert time.monotonic() - started < 10
+        assert env.pid is None and not _alive(first)
+        env.begin("reset")
+        await env.finish()
+        env.begin("step", "die")
+        with pytest.raises(EnvironmentCrashed, match=r"process died while 'step'.*exit code 9"):
+            await env.finish()
+
+
+async def test_an_error_of_a_call_nobody_awaited_is_dropped_and_the_next_call_answers() -> None:
+    with IsolatedEnvironment("toy", Toy) as env:
+        env.reset()
+        env.begin("step", "fail")  # left in flight, as by a cancelled run
+        env.begin("step", "look")
+        assert (await env.finish())[1] == 50.0
+        env.begin("step", "fail")
+        assert env.valid_actions() == ["look", "win"]  # the blocking calls drain it too
+        env.begin("step", "fail")
+        with pytest.raises(EnvironmentCrashed, match="ValueError: the toy cannot do that"):
+            await env.finish()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.errors import GraphRecursionError
 
 from ponder.agents.embodied import (
     Decision,
@@ -27,6 +28,7 @@ from ponder.envs.scienceworld import ScienceWorld, ScienceWorldOptions
 from ponder.envs.textworld import TextWorld, TextWorldOptions
 from ponder.graphs.embodied import (
     EmbodiedAgents,
+    EmbodiedResult,
     build_embodied_graph,
     describe,
     recursion_limit,
@@ -151,7 +153,7 @@ async def test_scienceworld_gold_path_through_the_graph_scores_100() -> None:
         graph = build_embodied_graph(EmbodiedAgents(EmbodiedActor(llm)), max_steps=10)
         lines: list[str] = []
         result = await run_episodes(
-            graph, env, on_step=lambda node, update: lines.append(describe(node, update) or "")
+            graph, env, on_step=lambda node, update: lines.extend(describe(update))
         )
     assert result.solved and result.best_score == 100.0 and result.stop_reason == "won"
     (episode,) = result.episodes
@@ -277,8 +279,21 @@ async def test_an_interrupted_run_resumes_by_replaying_the_episode(game_dir: Pat
     assert episode.success and [s["action"] for s in episode.trajectory] == walkthrough
 
 
-async def test_runs_end_on_their_own_bounds() -> None:
-    assert recursion_limit(3, 30) == 3 * 34 + 3
+async def test_the_recursion_limit_fits_the_longest_run_exactly() -> None:
+    """Every episode runs to the step limit and is reflected on, and memory is attached."""
+
+    def longest_run(limit: int) -> Awaitable[EmbodiedResult]:
+        lessons = ScriptedLLM.from_replies(["Try harder."] * 3)
+        agents = EmbodiedAgents(ScriptedPolicy([]), embodied_reflector(lessons))
+        graph = build_embodied_graph(agents, max_episodes=3, max_steps=4)
+        remembered = lambda _task, _outcome: None  # noqa: E731
+        return run_episodes(graph.with_config(recursion_limit=limit), Toy(), remember=remembered)
+
+    result = await longest_run(recursion_limit(3, 4))
+    assert [episode.steps for episode in result.episodes] == [4, 4, 4]
+    assert result.stop_reason == "out of episodes" and len(result.state["lessons"]) == 3
+    with pytest.raises(GraphRecursionError):
+        await longest_run(recursion_limit(3, 4) - 1)
     with pytest.raises(ValueError, match="at least 1"):
         build_embodied_graph(EmbodiedAgents(ScriptedPolicy([])), max_steps=0)
 

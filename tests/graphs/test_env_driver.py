@@ -10,7 +10,9 @@ import pytest
 
 from ponder.envs import EnvironmentCrashed, EnvTask, Step
 from ponder.envs.base import ClosingContext
+from ponder.envs.isolated import IsolatedEnvironment
 from ponder.graphs._env_driver import EnvironmentDriver, Position
+from tests.envs._toy import Toy
 
 
 class Recorder(ClosingContext):
@@ -155,3 +157,27 @@ async def test_every_call_of_one_environment_runs_on_one_thread_of_its_own() -> 
     driver.close()
     (name,) = threads
     assert name.startswith("ponder-recorder")
+
+
+async def test_a_world_behind_a_pipe_is_driven_from_the_event_loop_with_no_thread(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with IsolatedEnvironment("toy", Toy) as env:
+        driver = EnvironmentDriver(env)
+        threads = threading.active_count()
+        assert "a toy room" in await driver.reset(1)
+        driver.send("wait 0.3")
+        flight = driver._in_flight
+        assert flight is not None and not flight.result.done()  # sent, not waited for
+        result = await driver.collect(1, [], "wait 0.3")
+        assert result == Step("you wait 0.3", 50.0, False, {})
+        assert await driver.valid_actions() == ["look", "win"]
+        driver.send("win")
+        assert (await driver.collect(1, ["wait 0.3"], "win")).done and env.won
+        # A step left in flight when the run stops is neither awaited nor reported as lost.
+        driver.send("fail")
+        driver.close()
+        assert threading.active_count() == threads
+    await asyncio.sleep(0)
+    gc.collect()
+    assert "exception was never retrieved" not in caplog.text
