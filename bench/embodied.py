@@ -351,12 +351,14 @@ def _row(table: Table, environment: str, policy: str, timing: Timing) -> None:
 
 
 async def overhead(runs: int, game_dir: str) -> Table:
-    # A TextWorld episode takes tens of milliseconds, so its rows afford more pairs.
-    tw_runs = 4 * runs
+    # Rows whose episodes are cheap afford more pairs, which steadies their medians: a
+    # TextWorld episode takes tens of milliseconds, a scripted ScienceWorld one about 0.3 s.
+    sw_runs, tw_runs = 2 * runs, 4 * runs
     table = Table(
         title=(
             "embodied graph: time per step, medians over pairs of winning episodes "
-            f"({runs} pairs per ScienceWorld row, {tw_runs} per TextWorld row)"
+            f"({sw_runs} pairs per scripted ScienceWorld row, {runs} for its ReAct row, "
+            f"{tw_runs} per TextWorld row)"
         )
     )
     columns = ("environment", "policy", "steps", "env alone", "through ponder", "framework")
@@ -376,12 +378,12 @@ async def overhead(runs: int, game_dir: str) -> Table:
         tw.reset()
         gold, walkthrough = sw.gold_path(), tw.walkthrough()
         sw_label, tw_label = "ScienceWorld boil", "TextWorld quest 8"
-        scripted = await timed_runs(sw, gold, lambda: ScriptedPolicy(gold), runs)
+        scripted = await timed_runs(sw, gold, lambda: ScriptedPolicy(gold), sw_runs)
         _row(table, sw_label, "scripted", scripted)
         with tempfile.TemporaryDirectory(prefix="ponder-bench-ckpt-") as folder:
             async with AsyncSqliteSaver.from_conn_string(f"{folder}/runs.sqlite") as saver:
                 timing = await timed_runs(
-                    sw, gold, lambda: ScriptedPolicy(gold), runs, checkpointer=saver
+                    sw, gold, lambda: ScriptedPolicy(gold), sw_runs, checkpointer=saver
                 )
         _row(table, sw_label, "scripted, SQLite checkpoints", timing)
         timing = await actor_runs(sw, gold, runs)

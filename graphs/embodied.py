@@ -4,10 +4,11 @@
                  -> [episode failed] -> reflect -> reset   (Reflexion, as for ALFWorld)
                  -> [won, or out of episodes] -> remember -> END   (END at once without memory)
 
-`act` collects the world's answer to the command sent before, observes (the recent
-observations and, for policies that ask, the valid actions), asks the policy for one command
-(ReAct: a thought, then an action), sends it, and routes itself to the next step; the `act`
-that collects an episode's last answer records how the episode ended and routes the run. Thinking, stepping and routing share one node because every LangGraph
+`reset` starts an episode and sends its first command. `act` collects the world's answer to
+the command sent before, observes (the recent observations and, for policies that ask, the
+valid actions), asks the policy for one command (ReAct: a thought, then an action), sends
+it, and routes itself to the next step; the `act` that collects an episode's last answer
+records how the episode ended and routes the run. Thinking, stepping and routing share one node because every LangGraph
 superstep and every runnable in it costs time on each environment step; the command is sent
 rather than awaited so that the simulator computes while LangGraph does its bookkeeping
 between two nodes (see `_env_driver` and `bench/embodied.py`). A failed episode is turned
@@ -127,10 +128,10 @@ class EmbodiedAgents:
 def recursion_limit(max_episodes: int, max_steps: int) -> int:
     """Supersteps a run can take.
 
-    Per episode: reset, one `act` per step plus one that collects the last, and reflect;
-    then remember, and LangGraph counts the input as a step of its own.
+    Per episode: reset (which sends the first command), one `act` per step (each collects
+    one command), and reflect; then remember, and LangGraph counts the input as a step.
     """
-    return max_episodes * (max_steps + 3) + 2
+    return max_episodes * (max_steps + 2) + 2
 
 
 async def _maybe_await(value: Any) -> Any:
@@ -201,16 +202,17 @@ def build_embodied_graph(
         return {"stop_reason": stop_reason}, END if ctx.remember is None else "remember"
 
     def end_episode(
-        state: Mapping[str, Any], update: dict[str, Any], ctx: EmbodiedContext
+        now: Mapping[str, Any], update: dict[str, Any], ctx: EmbodiedContext
     ) -> Command[str]:
         """Close the episode within the node that saw it end, and say where the run goes.
 
-        Done here rather than in a node of its own: the world has nothing in flight at an
-        episode's end, so every superstep there adds its whole cost to the run.
+        `now` is the state with the node's `update` applied. Done here rather than in a node
+        of its own: the world has nothing in flight at an episode's end, so every superstep
+        there adds its whole cost to the run.
         """
-        record = episode_record({**state, **update}, max_steps)
+        record = episode_record(now, max_steps)
         update = update | {"episodes": [record]}
-        last_episode = state["episode"] >= max_episodes
+        last_episode = now["episode"] >= max_episodes
         if record["success"]:
             ending, goto = run_over("won", ctx)
         # After the last episode a lesson only helps when memory will keep it.
@@ -222,7 +224,48 @@ def build_embodied_graph(
             ending, goto = run_over("out of episodes", ctx)
         return Command(update=update | ending, goto=goto)
 
+    async def think_and_send(
+        now: Mapping[str, Any],
+        update: dict[str, Any],
+        steps: Sequence[StepRecord],
+        ctx: EmbodiedContext,
+    ) -> Command[str]:
+        """Observe, ask the policy for one command, and send it; the next `act` collects it.
+
+        `now` is the state with the node's `update` applied and `steps` the episode so far.
+        """
+        try:
+            valid = await ctx.driver.valid_actions() if policy.needs_valid_actions else None
+        except EnvironmentCrashed as error:
+            failed = update | {"done": True, "error": str(error)}
+            return end_episode({**now, **failed}, failed, ctx)
+        recent = steps[-history_window:]
+        history = [("", now.get("start", ""))] if len(recent) < history_window else []
+        history += [(record["action"], record["observation"]) for record in recent]
+        view = View(
+            task=now.get("task", ""),
+            history=history,
+            valid_actions=valid,
+            notes=[*now.get("notes", []), *now.get("lessons", [])[-reflection_window:]],
+            step=len(steps),
+            score=now.get("score", 0.0),
+        )
+        decision = await policy.decide(view)
+        ctx.driver.send(decision.action)
+        pending: Sent = {
+            "step": len(steps) + 1,
+            "thought": decision.thought,
+            "action": decision.action,
+            "proposed": decision.proposed,
+        }
+        return Command(update=update | {"pending": pending}, goto="act")
+
     async def reset(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> Command[str]:
+        """Start an episode and send its first command.
+
+        Sending it here, like every later command, lets the world compute while LangGraph
+        moves on to the first `act`, instead of that superstep waiting on an idle world.
+        """
         ctx = runtime.context
         episode = state.get("episode", 0) + 1
         update: dict[str, Any] = {
@@ -238,12 +281,12 @@ def build_embodied_graph(
             update["start"] = await ctx.driver.reset(episode)
         except EnvironmentCrashed as error:
             failed = update | {"start": "", "done": True, "error": str(error)}
-            return end_episode({**state, "episode": episode}, failed, ctx)
+            return end_episode({**state, **failed}, failed, ctx)
         task = ctx.env.task
         update |= {"task_id": task.id, "task": task.description}
         if "notes" not in state and ctx.recall is not None:
             update["notes"] = [str(note) for note in await _maybe_await(ctx.recall(task))]
-        return Command(update=update, goto="act")
+        return await think_and_send({**state, **update}, update, [], ctx)
 
     async def collect(
         state: EmbodiedState, ctx: EmbodiedContext, sent: Sent, done_commands: list[str]
@@ -277,43 +320,14 @@ def build_embodied_graph(
         the next `act` collects it (see `_env_driver`).
         """
         ctx = runtime.context
-        episode = state["episode"]
-        steps = episode_steps(state, episode)
-        done_commands = [record["action"] for record in steps]
-        update: dict[str, Any] = {}
-        try:
-            sent = state.get("pending")
-            if sent is not None:
-                update = await collect(state, ctx, sent, done_commands)
-                steps = [*steps, *update["steps"]]
-                if update["done"] or sent["step"] >= max_steps:
-                    return end_episode(state, update, ctx)
-            else:  # the episode's first step; after a resume, the environment catches up
-                await ctx.driver.catch_up(episode, done_commands)
-            valid = await ctx.driver.valid_actions() if policy.needs_valid_actions else None
-        except EnvironmentCrashed as error:
-            return end_episode(state, update | {"done": True, "error": str(error)}, ctx)
-        recent = steps[-history_window:]
-        history = [("", state.get("start", ""))] if len(recent) < history_window else []
-        history += [(record["action"], record["observation"]) for record in recent]
-        notes = [*state.get("notes", []), *state.get("lessons", [])[-reflection_window:]]
-        view = View(
-            task=state.get("task", ""),
-            history=history,
-            valid_actions=valid,
-            notes=notes,
-            step=len(steps),
-            score=update.get("score", state.get("score", 0.0)),
-        )
-        decision = await policy.decide(view)
-        ctx.driver.send(decision.action)
-        pending: Sent = {
-            "step": len(steps) + 1,
-            "thought": decision.thought,
-            "action": decision.action,
-            "proposed": decision.proposed,
-        }
-        return Command(update=update | {"pending": pending}, goto="act")
+        sent = state.get("pending")
+        assert sent is not None, "every act collects the command its predecessor sent"
+        steps = episode_steps(state, state["episode"])
+        update = await collect(state, ctx, sent, [record["action"] for record in steps])
+        now = {**state, **update}
+        if update["done"] or sent["step"] >= max_steps:
+            return end_episode(now, update, ctx)
+        return await think_and_send(now, update, [*steps, *update["steps"]], ctx)
 
     async def reflect(state: EmbodiedState, runtime: Runtime[EmbodiedContext]) -> Command[str]:
         assert reflector is not None
