@@ -255,12 +255,16 @@ async def test_a_dead_jvm_fails_the_episode_and_the_next_one_starts_a_new_jvm() 
     assert second.success and second.score == 100.0
 
 
-async def test_an_interrupted_run_resumes_by_replaying_the_episode(game_dir: Path) -> None:
+@pytest.mark.parametrize("crash_at", [1, 2])
+async def test_an_interrupted_run_resumes_by_replaying_the_episode(
+    game_dir: Path, crash_at: int
+) -> None:
+    """At step 1 the last checkpoint is reset's, with the first command in flight."""
     walkthrough = walkthrough_of(game_dir)
 
     class Crashing(ScriptedPolicy):
         async def decide(self, view: View) -> Decision:
-            if view.step == 2:
+            if view.step == crash_at:
                 raise RuntimeError("the process died")
             return await super().decide(view)
 
