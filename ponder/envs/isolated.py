@@ -202,14 +202,19 @@ class IsolatedEnvironment(ClosingContext):
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
         descriptor = connection.fileno()
-        loop.add_reader(descriptor, _settle_once, ready)
         try:
-            await asyncio.wait_for(ready, reply.timeout_s)
+            loop.add_reader(descriptor, _settle_once, ready)
+        except NotImplementedError:  # a loop that cannot watch pipes (Windows' proactor)
+            if not await asyncio.to_thread(connection.poll, reply.timeout_s):
+                self._time_out(reply)
+            return
+        try:
+            try:
+                await asyncio.wait_for(ready, reply.timeout_s)
+            finally:  # a cancelled wait too: the pipe may be closed or watched again later
+                loop.remove_reader(descriptor)
         except TimeoutError:
-            loop.remove_reader(descriptor)
             self._time_out(reply)
-        else:
-            loop.remove_reader(descriptor)
 
     def _time_out(self, reply: _Reply) -> NoReturn:
         self._stop()

@@ -139,3 +139,34 @@ async def test_an_error_of_a_call_nobody_awaited_is_dropped_and_the_next_call_an
         env.begin("step", "fail")
         with pytest.raises(EnvironmentCrashed, match="ValueError: the toy cannot do that"):
             await env.finish()
+
+
+async def test_a_cancelled_await_stops_watching_the_pipe_and_the_reply_is_drained() -> None:
+    loop = asyncio.get_running_loop()
+    with IsolatedEnvironment("toy", Toy) as env:
+        env.reset()
+        env.begin("step", "wait 0.3")
+        waiting = asyncio.create_task(env.finish())
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        descriptor = env._connection.fileno() if env._connection else -1
+        assert not loop.remove_reader(descriptor)  # nothing is left watching it
+        env.begin("step", "win")
+        assert (await env.finish())[0] == "you win"
+
+
+async def test_a_loop_that_cannot_watch_pipes_waits_in_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def cannot(*_: object) -> None:
+        raise NotImplementedError
+
+    monkeypatch.setattr(asyncio.get_running_loop(), "add_reader", cannot)
+    with IsolatedEnvironment("toy", Toy, step_timeout_s=0.5) as env:
+        env.begin("reset")
+        assert "a toy room" in await env.finish()
+        env.begin("step", "hang")
+        with pytest.raises(StepTimeout, match=r"'step' took longer than 0\.5 s"):
+            await env.finish()
