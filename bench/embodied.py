@@ -90,19 +90,18 @@ class ResetTimer:
         finally:
             self.reset_s += time.perf_counter() - started
 
-    def step(self, action: str) -> Step:
+    def _busy(self, call: Callable[..., Any], *args: Any) -> Any:
         started = time.perf_counter()
         try:
-            return self.env.step(action)  # type: ignore[no-any-return]
+            return call(*args)
         finally:
             self.busy_s += time.perf_counter() - started
 
+    def step(self, action: str) -> Step:
+        return self._busy(self.env.step, action)  # type: ignore[no-any-return]
+
     def valid_actions(self) -> list[str]:
-        started = time.perf_counter()
-        try:
-            return list(self.env.valid_actions())
-        finally:
-            self.busy_s += time.perf_counter() - started
+        return list(self._busy(self.env.valid_actions))
 
     def close(self) -> None:
         self.env.close()

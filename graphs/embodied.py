@@ -8,12 +8,13 @@
 the command sent before, observes (the recent observations and, for policies that ask, the
 valid actions), asks the policy for one command (ReAct: a thought, then an action), sends
 it, and routes itself to the next step; the `act` that collects an episode's last answer
-records how the episode ended and routes the run. Thinking, stepping and routing share one node because every LangGraph
-superstep and every runnable in it costs time on each environment step; the command is sent
-rather than awaited so that the simulator computes while LangGraph does its bookkeeping
-between two nodes (see `_env_driver` and `bench/embodied.py`). A failed episode is turned
-into a lesson by the reflector, and the next episode starts with it. Memory plugs in through two
-callables, so this module never imports it: `recall(task)` returns notes for the first
+records how the episode ended and routes the run. Thinking, stepping and routing share one
+node because every LangGraph superstep and every runnable in it costs time on each
+environment step; the command is sent rather than awaited so that the simulator computes
+while LangGraph does its bookkeeping between two nodes (see `_env_driver` and
+`bench/embodied.py`). A failed episode is turned into a lesson by the reflector, and the
+next episode starts with it. Memory plugs in through two callables, so this module never
+imports it: `recall(task)` returns notes for the first
 episode, and `remember(task, outcome)` receives every trajectory, verdict and lesson when
 the run ends (the mapping `ponder.memory.remember` reads).
 

@@ -156,13 +156,13 @@ class IsolatedEnvironment(ClosingContext):
         self._awaiting.append(_Reply("starting", self.start_timeout_s))
         return parent
 
-    def begin(self, method: str, *args: Any) -> None:
-        """Send a call to the child (starting it first when none runs) without waiting.
+    def _time_limit(self, method: str) -> float:
+        """A reset may start a fresh child and load a game, so it has `start_timeout_s`."""
+        return self.start_timeout_s if method == "reset" else self.step_timeout_s
 
-        A reset may start a fresh child and load a game, so it has `start_timeout_s`.
-        """
-        timeout_s = self.start_timeout_s if method == "reset" else self.step_timeout_s
-        self._send(method, args, timeout_s)
+    def begin(self, method: str, *args: Any) -> None:
+        """Send a call to the child (starting it first when none runs) without waiting."""
+        self._send(method, args, self._time_limit(method))
 
     def _send(self, method: str, args: tuple[Any, ...], timeout_s: float) -> None:
         connection = self._start()
@@ -182,8 +182,8 @@ class IsolatedEnvironment(ClosingContext):
         return value
 
     def call(self, method: str, *args: Any, timeout_s: float | None = None) -> Any:
-        """Call `method` on the environment in the child; `step_timeout_s` unless given."""
-        self._send(method, args, timeout_s or self.step_timeout_s)
+        """Call `method` on the environment in the child, within `timeout_s` when given."""
+        self._send(method, args, timeout_s or self._time_limit(method))
         value = None
         while self._awaiting:
             reply, connection = self._awaiting[0], self._connection
@@ -253,7 +253,7 @@ class IsolatedEnvironment(ClosingContext):
 
     def reset(self) -> str:
         """Start an episode; after a timeout or crash this starts a new child first."""
-        return str(self.call("reset", timeout_s=self.start_timeout_s))
+        return str(self.call("reset"))
 
     def step(self, action: str) -> Step:
         observation, score, done, info = self.call("step", action)
